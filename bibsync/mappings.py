@@ -1,0 +1,130 @@
+"""The vocabularies that map the listing to each output, loaded from the ``mappings/`` data files.
+
+The files ship inside the wheel as ``bibsync/mappings``; in a source checkout (or an editable install)
+they are read from the repository's top-level ``mappings/`` folder. The project config can override
+any of them (``[tool.bibsync.mappings]``), merged table by table.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+
+class MappingError(ValueError):
+    """A mapping file or override is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    code: str
+    arxiv: str | None
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mappings:
+    categories: Mapping[str, Category]
+    entry_types: Mapping[str, str]  # output format ("bibtex", "csl", "zotero") -> entry type
+    code_keyword: str
+    stopwords: frozenset[str]
+
+    def category(self, code: str) -> Category:
+        """The mapping for a category code; an unknown code stands for itself."""
+        found = self.categories.get(code)
+        return found if found is not None else Category(code, None, (code,))
+
+    def entry_type(self, output: str) -> str:
+        return self.entry_types[output]
+
+
+def mappings_dir() -> Traversable:
+    """Where the shipped mapping files are: inside the installed package, else the source checkout."""
+    packaged = files("bibsync").joinpath("mappings")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "mappings"
+
+
+def read_text(name: str) -> str:
+    return mappings_dir().joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def zotero_schema() -> dict[str, Any]:
+    """Zotero's item schema (vendored ``zotero-schema.json``): valid fields per item type."""
+    schema: dict[str, Any] = json.loads(read_text("zotero-schema.json"))
+    return schema
+
+
+@cache
+def _shipped() -> dict[str, Any]:
+    categories = tomllib.loads(read_text("categories.toml"))
+    types = tomllib.loads(read_text("types.toml"))
+    stopwords = [
+        line.strip()
+        for line in read_text("stopwords.txt").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    return {
+        "categories": categories.get("categories", {}),
+        "types": types.get("types", {}),
+        "keywords": types.get("keywords", {}),
+        "stopwords": stopwords,
+    }
+
+
+def load_mappings(overrides: Mapping[str, Any] | None = None) -> Mappings:
+    """The shipped mappings with the project's overrides applied.
+
+    ``overrides`` is the ``[tool.bibsync.mappings]`` table: ``categories.<CODE>`` rows replace or add
+    categories, ``types`` and ``keywords`` entries replace single values, ``stopwords`` adds words.
+    """
+    data = _shipped()
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - {"categories", "types", "keywords", "stopwords"}
+    if unknown:
+        raise MappingError(f"unknown mappings table(s): {', '.join(sorted(unknown))}")
+
+    raw_categories: dict[str, Any] = {**data["categories"], **_table(overrides, "categories")}
+    categories = {code: _category(code, row) for code, row in raw_categories.items()}
+    types = {**data["types"], **_table(overrides, "types")}
+    for output in ("bibtex", "csl", "zotero"):
+        if not isinstance(types.get(output), str) or not types[output]:
+            raise MappingError(f"mappings: types.{output} must be a non-empty string")
+    keywords = {**data["keywords"], **_table(overrides, "keywords")}
+    extra_stopwords = overrides.get("stopwords", [])
+    if not isinstance(extra_stopwords, list) or not all(isinstance(w, str) for w in extra_stopwords):
+        raise MappingError("mappings: stopwords must be a list of words")
+    return Mappings(
+        categories=categories,
+        entry_types=types,
+        code_keyword=str(keywords.get("code", "code")),
+        stopwords=frozenset(w.lower() for w in [*data["stopwords"], *extra_stopwords]),
+    )
+
+
+def _table(overrides: Mapping[str, Any], name: str) -> dict[str, Any]:
+    table = overrides.get(name, {})
+    if not isinstance(table, dict):
+        raise MappingError(f"mappings: {name} must be a table")
+    return table
+
+
+def _category(code: str, row: Any) -> Category:
+    if not isinstance(row, dict):
+        raise MappingError(f"mappings: categories.{code} must be a table with arxiv and keywords")
+    arxiv = row.get("arxiv")
+    keywords = row.get("keywords", [code])
+    if arxiv is not None and not isinstance(arxiv, str):
+        raise MappingError(f"mappings: categories.{code}.arxiv must be a string")
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        raise MappingError(f"mappings: categories.{code}.keywords must be a list of strings")
+    return Category(code=code, arxiv=arxiv or None, keywords=tuple(keywords))
