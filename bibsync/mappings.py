@@ -35,6 +35,7 @@ class Mappings:
     entry_types: Mapping[str, str]  # output format ("bibtex", "csl", "zotero") -> entry type
     code_keyword: str
     stopwords: frozenset[str]
+    particles: frozenset[str]
 
     def category(self, code: str) -> Category:
         """The mapping for a category code; an unknown code stands for itself."""
@@ -68,17 +69,18 @@ def zotero_schema() -> dict[str, Any]:
 def _shipped() -> dict[str, Any]:
     categories = tomllib.loads(read_text("categories.toml"))
     types = tomllib.loads(read_text("types.toml"))
-    stopwords = [
-        line.strip()
-        for line in read_text("stopwords.txt").splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
     return {
         "categories": categories.get("categories", {}),
         "types": types.get("types", {}),
         "keywords": types.get("keywords", {}),
-        "stopwords": stopwords,
+        "stopwords": _word_list("stopwords.txt"),
+        "particles": _word_list("particles.txt"),
     }
+
+
+def _word_list(name: str) -> list[str]:
+    lines = (line.strip() for line in read_text(name).splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 def load_mappings(overrides: Mapping[str, Any] | None = None) -> Mappings:
@@ -89,7 +91,7 @@ def load_mappings(overrides: Mapping[str, Any] | None = None) -> Mappings:
     """
     data = _shipped()
     overrides = dict(overrides or {})
-    unknown = set(overrides) - {"categories", "types", "keywords", "stopwords"}
+    unknown = set(overrides) - {"categories", "types", "keywords", "stopwords", "particles"}
     if unknown:
         raise MappingError(f"unknown mappings table(s): {', '.join(sorted(unknown))}")
 
@@ -100,15 +102,20 @@ def load_mappings(overrides: Mapping[str, Any] | None = None) -> Mappings:
         if not isinstance(types.get(output), str) or not types[output]:
             raise MappingError(f"mappings: types.{output} must be a non-empty string")
     keywords = {**data["keywords"], **_table(overrides, "keywords")}
-    extra_stopwords = overrides.get("stopwords", [])
-    if not isinstance(extra_stopwords, list) or not all(isinstance(w, str) for w in extra_stopwords):
-        raise MappingError("mappings: stopwords must be a list of words")
     return Mappings(
         categories=categories,
         entry_types=types,
         code_keyword=str(keywords.get("code", "code")),
-        stopwords=frozenset(w.lower() for w in [*data["stopwords"], *extra_stopwords]),
+        stopwords=frozenset(w.lower() for w in [*data["stopwords"], *_words(overrides, "stopwords")]),
+        particles=frozenset([*data["particles"], *_words(overrides, "particles")]),
     )
+
+
+def _words(overrides: Mapping[str, Any], name: str) -> list[str]:
+    words = overrides.get(name, [])
+    if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+        raise MappingError(f"mappings: {name} must be a list of words")
+    return words
 
 
 def _table(overrides: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from anyascii import anyascii
+
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -62,8 +64,9 @@ class Keyed:
 
 
 class Severity(enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
+    ERROR = "error"  # the input cannot be used as it is
+    WARNING = "warning"  # usable, but probably not what the user meant
+    NOTE = "note"  # worth knowing: a key kept across a correction, a key reserved
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -76,5 +79,16 @@ class Diagnostic:
     severity: Severity = field(default=Severity.ERROR, compare=False)
 
     def __str__(self) -> str:
-        prefix = "" if self.severity is Severity.ERROR else "warning: "
-        return f"{self.path}:{self.line}: {prefix}{self.message}"
+        prefix = "" if self.severity is Severity.ERROR else f"{self.severity.value}: "
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {prefix}{self.message}"
+
+
+def fold(text: str) -> str:
+    """Text reduced for comparison: ASCII, case-folded, letters and digits only ("Tomašev" == "tomasev")."""
+    return "".join(c for c in anyascii(text).casefold() if c.isalnum())
+
+
+def identity(entry: Entry) -> tuple[str, str]:
+    """What makes two entries the same paper: title and first author's family name, folded."""
+    return fold(entry.title), fold(entry.authors[0].family) if entry.authors else ""
