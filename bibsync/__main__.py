@@ -1,0 +1,3 @@
+from bibsync.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""CSL-JSON writer: keyed entries -> a JSON array for pandoc, Quarto, citeproc-js and Zotero.
+
+Each item is valid against the official CSL-JSON schema (vendored in ``tests/csl-data.json``):
+``type`` from the mappings (``article``, CSL's type for preprints), ``id`` and ``citation-key`` = the key,
+title and abstract as CSL rich text (Unicode, ``<i>``, ``<span class="nocase">`` around words a style
+must not lowercase), ``issued`` date-parts, names as family / given / non-dropping-particle / suffix
+(a one-word name as ``literal``), ``categories`` (arXiv class, keywords, organisations, code), and a
+``note`` when the listing truncated the author list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from bibsync.mappings import Mappings
+from bibsync.markup import protected_words, to_csl
+from bibsync.model import Keyed, Person
+
+TRUNCATED_NOTE = "Author list truncated in the source listing (et al.)"
+
+
+def render_csl(keyed: Sequence[Keyed], mappings: Mappings) -> str:
+    """The whole CSL-JSON file: items sorted by key, keys in a fixed order, UTF-8, trailing newline."""
+    items = [csl_item(k, mappings) for k in sorted(keyed, key=lambda k: (k.key.lower(), k.key))]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def csl_item(keyed: Keyed, mappings: Mappings) -> dict[str, Any]:
+    entry = keyed.entry
+    category = mappings.category(entry.category)
+    categories = [c for c in (category.arxiv, *category.keywords, *entry.organisations) if c]
+    if entry.has_code:
+        categories.append(mappings.code_keyword)
+    item: dict[str, Any] = {
+        "id": keyed.key,
+        "citation-key": keyed.key,
+        "type": mappings.entry_type("csl"),
+        "title": to_csl(entry.title, protect=protected_words(entry.title, entry.abstract)),
+        "author": [csl_name(person) for person in entry.authors],
+        "issued": {"date-parts": [[entry.date.year, entry.date.month, entry.date.day]]},
+        "categories": list(dict.fromkeys(categories)),
+    }
+    if entry.abstract:
+        item["abstract"] = to_csl(entry.abstract)
+    if entry.truncated:
+        item["note"] = TRUNCATED_NOTE
+    return item
+
+
+def csl_name(person: Person) -> dict[str, str]:
+    if person.literal:
+        return {"literal": person.family}
+    name = {"family": person.family, "given": person.given}
+    if person.particle:
+        name["non-dropping-particle"] = person.particle
+    if person.suffix:
+        name["suffix"] = person.suffix
+    return name
