@@ -34,7 +34,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-from bibsync.lockfile import LockRecord
+from bibsync.lockfile import LOCK_AUTHORS, LockRecord
 from bibsync.markup import plain_text
 from bibsync.model import Diagnostic, Entry, Keyed, Severity, fold, identity
 
@@ -264,30 +264,36 @@ def _match_locked(
     def first_family(record: LockRecord) -> str:
         return fold(record.authors[0]) if record.authors else ""
 
-    # Exact stages, strictest first: title+author+date, title+author (date fixed), title+date (author fixed).
-    stages: list[tuple[Callable[[Entry], object], Callable[[LockRecord], object]]] = [
-        (lambda e: (*identity(e), e.date), lambda r: (fold(r.title), first_family(r), r.date)),
-        (lambda e: identity(e), lambda r: (fold(r.title), first_family(r))),
-        (lambda e: (identity(e)[0], e.date), lambda r: (fold(r.title), r.date)),
+    # Exact stages, strictest first: title+author+date, title+author (date fixed), title+date (author's
+    # spelling fixed: the old and new first author must still look alike, or share co-authors).
+    def anything(entry: Entry, record: LockRecord) -> bool:
+        return True
+
+    stages: list[tuple[Callable[[Entry], object], Callable[[LockRecord], object], Callable[[Entry, LockRecord], bool]]]
+    stages = [
+        (lambda e: (*identity(e), e.date), lambda r: (fold(r.title), first_family(r), r.date), anything),
+        (identity, lambda r: (fold(r.title), first_family(r)), anything),
+        (lambda e: (identity(e)[0], e.date), lambda r: (fold(r.title), r.date), _same_people),
     ]
-    for entry_identity, record_identity in stages:
+    for entry_identity, record_identity, acceptable in stages:
         by_identity: dict[object, list[LockRecord]] = {}
         for record in records:
             by_identity.setdefault(record_identity(record), []).append(record)
         still: list[Entry] = []
         used: set[str] = set()
         for entry in remaining_entries:
-            candidates = [r for r in by_identity.get(entry_identity(entry), []) if r.key not in used]
+            candidates = [r for r in by_identity.get(entry_identity(entry), [])
+                          if r.key not in used and acceptable(entry, r)]
             if candidates:
                 record = candidates[0]
                 used.add(record.key)
                 matched[id(entry)] = record.key
-                if record.title != LockRecord.of(record.key, entry).title:
-                    notes.append(_kept(path, entry, record, "title"))
-                elif record.authors != LockRecord.of(record.key, entry).authors:
-                    notes.append(_kept(path, entry, record, "authors"))
-                elif record.date != entry.date:
-                    notes.append(_kept(path, entry, record, "date"))
+                current = LockRecord.of(record.key, entry)
+                changed = next((what for what, old, new in (("title", record.title, current.title),
+                                                            ("authors", record.authors, current.authors),
+                                                            ("date", record.date, current.date)) if old != new), None)
+                if changed:
+                    notes.append(_kept(path, entry, record, changed))
             else:
                 still.append(entry)
         remaining_entries = still
@@ -320,18 +326,28 @@ def _match_locked(
 
 
 def _similarity(entry: Entry, record: LockRecord) -> float | None:
+    """Title similarity plus first-author similarity, or None when they are different papers."""
     title = difflib.SequenceMatcher(None, fold(entry.title), fold(record.title))
     if title.real_quick_ratio() < TITLE_SIMILARITY or title.quick_ratio() < TITLE_SIMILARITY:
         return None
     title_ratio = title.ratio()
-    if title_ratio < TITLE_SIMILARITY:
+    if title_ratio < TITLE_SIMILARITY or not _same_people(entry, record):
         return None
+    return title_ratio + _family_ratio(entry, record)
+
+
+def _family_ratio(entry: Entry, record: LockRecord) -> float:
     entry_family = fold(entry.authors[0].family) if entry.authors else ""
     record_family = fold(record.authors[0]) if record.authors else ""
-    family_ratio = difflib.SequenceMatcher(None, entry_family, record_family).ratio()
-    if family_ratio < FAMILY_SIMILARITY:
-        return None
-    return title_ratio + family_ratio
+    return difflib.SequenceMatcher(None, entry_family, record_family).ratio()
+
+
+def _same_people(entry: Entry, record: LockRecord) -> bool:
+    """Plausibly the same author list: a first author spelt alike, or the same co-authors."""
+    if _family_ratio(entry, record) >= FAMILY_SIMILARITY:
+        return True
+    coauthors = {fold(p.family) for p in entry.authors[1:LOCK_AUTHORS]}
+    return bool(coauthors) and coauthors == {fold(a) for a in record.authors[1:]}
 
 
 def _kept(path: str, entry: Entry, record: LockRecord, what: str) -> Diagnostic:

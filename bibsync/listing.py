@@ -47,9 +47,10 @@ _HEADER = re.compile(
 # Something that wants to be a header; used only to say precisely what is wrong with it.
 _HEADER_LIKE = re.compile(
     r"(?P<category>[A-Za-z]{1,6}?)(?P<month>[A-Z][a-z]{2,8})\.?\s*(?P<day>\d{1,3})"
-    r"(?:,\s*(?P<year>\d{1,5}))?\s*(?P<rest>\S.*)?"
+    r"(?:,\s*(?P<year>\d{1,5}))?\s*(?P<rest>\S{1,12})?"
 )
 _ET_AL = re.compile(r"\s*\bet\.?\s+al\.?\s*$")
+_INITIAL_AT_END = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 _ORGANISATIONS = re.compile(r"\s+\u00b7\s*(?=[^\u00b7]*$)")
 
 # Score margin under which two readings of a title/author line are called a close call.
@@ -173,10 +174,15 @@ def _segment(text: str, path: str, problems: list[Diagnostic]) -> Iterable[_RawE
         body_line, body = numbered[index]
         index += 1
         abstract: list[str] = []
-        while index < len(numbered) and _HEADER.fullmatch(numbered[index][1]) is None:
+        while index < len(numbered) and not _looks_like_header(numbered[index][1]):
             abstract.append(numbered[index][1])
             index += 1
         yield _RawEntry(number, header, body_line, body, " ".join(abstract))
+
+
+def _looks_like_header(line: str) -> bool:
+    """A header, or a broken one ("LGMai 3, 2022"): either way the abstract before it has ended."""
+    return _HEADER.fullmatch(line) is not None or _HEADER_LIKE.fullmatch(line) is not None
 
 
 def _header_problem(line: str) -> str:
@@ -282,21 +288,27 @@ def _gather_evidence(all_splits: Sequence[Sequence[_Split]]) -> _Evidence:
     return evidence
 
 
-def _score(split: _Split, evidence: _Evidence) -> float:
-    """How plausible a reading is: names seen elsewhere count for it, odd-looking first authors against."""
+def _score(split: _Split, body: str, evidence: _Evidence) -> float:
+    """How plausible a reading is. For it: the first author's name seen elsewhere in the listing, and
+    each further comma-separated piece that reads as a name. Against: inner capitals ("NetsJordan"),
+    a bare initial as the first author's first word, a one-word first author, a title ending in an
+    initial ("... J." + "C. Burges")."""
     first = split.names[0]
-    score = 0.0
+    score = float(len(split.names) - 1)
     if _name_text(first) in evidence.full_names:
         score += 8
     elif len(first) > 1 and first[0].text in evidence.given_names:
         score += 3
-    for token in first:
-        if token.inner_capital:
-            score -= 1 if token.known_prefix else 4
+    for name in split.names:
+        for token in name:
+            if token.inner_capital:
+                score -= 1 if token.known_prefix else 4
     if first[0].kind is TokenKind.INITIALS and not first[0].text.endswith("."):
         score -= 2  # "Intelligent AI..." read as "Intelligent A" + "I ..."
     if len(first) == 1:
         score -= 2  # one-word first authors are rare
+    if _INITIAL_AT_END.search(body, 0, split.at):
+        score -= 3
     return score
 
 
@@ -328,13 +340,14 @@ def _choose_split(
                        "directly by 'Given Family, Given Family, ...' (pin the title with 'titles' in the config)")
         )
         return None
-    ranked = sorted(candidates, key=lambda s: (-_score(s, evidence), -s.at))
+    scores = {split.at: _score(split, body, evidence) for split in candidates}
+    ranked = sorted(candidates, key=lambda s: (-scores[s.at], -len(s.names), -s.at))
     best = ranked[0]
     title = body[: best.at].strip()
     if not any(c.isalnum() for c in title):
         problems.append(Diagnostic(path, raw.body_line, "the title is empty"))
         return None
-    if len(ranked) > 1 and _score(best, evidence) - _score(ranked[1], evidence) < CLOSE_CALL:
+    if len(ranked) > 1 and scores[best.at] - scores[ranked[1].at] < CLOSE_CALL:
         other = ranked[1]
         problems.append(
             Diagnostic(

@@ -42,8 +42,9 @@ _ESCAPED_SPECIALS = frozenset("%&$#_{}")
 _ACCENTS = frozenset("'`^\"~=.")
 _BIBTEX_ESCAPES = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
+    # not \{ and \}: BibTeX and biber count braces even after a backslash, so a lone \{ breaks the file
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
     "&": r"\&",
     "%": r"\%",
     "$": r"\$",
@@ -97,6 +98,8 @@ def _segments(text: str) -> tuple[Segment, ...]:
                 found.append(Segment(Kind.MATH, text[index + 1 : end - 1]))
         elif char == "\\":
             end = _command_end(text, index)
+            if end is not None and not _raw_balanced(text[index:end]) and text[index:end] not in ("\\{", "\\}"):
+                end = None  # e.g. \emph{a\{}: balanced for TeX, not for BibTeX's brace counting
             if end is not None:
                 flush()
                 found.append(Segment(Kind.TEX, text[index:end]))
@@ -123,7 +126,7 @@ def _math_end(text: str, start: int) -> int | None:
     body = text[start + 1 : close]
     if not body or body[0].isspace() or body[-1].isspace() or "\n" in body:
         return None
-    if not _balanced(body) or re.search(r"(?<!\\)[%&#]", body) or body.endswith("\\"):
+    if not (_balanced(body) and _raw_balanced(body)) or re.search(r"(?<!\\)[%&#]", body) or body.endswith("\\"):
         return None
     return close + 1
 
@@ -186,6 +189,17 @@ def _balanced(text: str) -> bool:
         if depth < 0:
             return False
         index += 1
+    return depth == 0
+
+
+def _raw_balanced(text: str) -> bool:
+    """Balanced as BibTeX and biber count braces: a backslash does not escape a brace for them."""
+    depth = 0
+    for char in text:
+        depth += char == "{"
+        depth -= char == "}"
+        if depth < 0:
+            return False
     return depth == 0
 
 
@@ -280,9 +294,10 @@ def protected_words(title: str, abstract: str = "") -> frozenset[str]:
     ]
     if not capitalised:
         return frozenset(protected)
-    later_words = [w for i, w in enumerate(words) if i > 0 and w.strip(_WORD_EDGE)[:1].isalpha()]
-    sentence_case = len(capitalised) * 2 < len(later_words)
-    abstract_words = _abstract_usage(abstract) if abstract else ({}, set())
+    # Sentence case or Title Case? Judge by the longer words, which Title Case always capitalises.
+    content_words = [w for i, w in enumerate(words[1:]) if w not in protected and sum(c.isalpha() for c in w) >= 4]
+    sentence_case = len([w for w in content_words if w.strip(_WORD_EDGE)[:1].isupper()]) * 2 < len(content_words)
+    names, lowercase = _abstract_usage(abstract) if abstract else (set(), set())
     for index, word in capitalised:
         bare = word.strip(_WORD_EDGE)
         previous = words[index - 1]
@@ -290,24 +305,32 @@ def protected_words(title: str, abstract: str = "") -> frozenset[str]:
             protected.add(word)  # a sentence starts inside the title
         elif previous.endswith(":"):
             continue  # styles keep the capital after a colon themselves
-        elif sentence_case or (bare in abstract_words[0] and bare.lower() not in abstract_words[1]):
+        elif sentence_case or (bare in names and bare.lower() not in lowercase):
             protected.add(word)
     return frozenset(protected)
 
 
-def _abstract_usage(abstract: str) -> tuple[dict[str, int], set[str]]:
-    """Words the abstract capitalises mid-sentence, and the words it writes in lowercase."""
-    mid_sentence: dict[str, int] = {}
+def _abstract_usage(abstract: str) -> tuple[set[str], set[str]]:
+    """Words the abstract capitalises on their own mid-sentence (a name: "including Gopher."), and words
+    it writes in lowercase. A run of capitalised words ("Large Language Models (LLMs)") spells out a term,
+    not a name, so it is no evidence."""
+    raw_words = abstract.split()
+    words = [w.strip(_WORD_EDGE) for w in raw_words]
+    capital = [w[:1].isupper() for w in words]
+    names: set[str] = set()
     lowercase: set[str] = set()
-    previous = "."
-    for raw in abstract.split():
-        word = raw.strip(_WORD_EDGE)
-        if word[:1].isupper() and not previous.endswith((".", "?", "!", ":")):
-            mid_sentence[word] = mid_sentence.get(word, 0) + 1
-        elif word[:1].islower():
+    for index, word in enumerate(words):
+        if not word:
+            continue
+        if word[0].islower():
             lowercase.add(word)
-        previous = raw
-    return mid_sentence, lowercase
+            continue
+        sentence_start = index == 0 or raw_words[index - 1].endswith((".", "?", "!", ":"))
+        in_run = (index > 0 and capital[index - 1] and not sentence_start) or (
+            index + 1 < len(words) and capital[index + 1] and not raw_words[index].endswith((".", ",", ";", ":")))
+        if capital[index] and not sentence_start and not in_run:
+            names.add(word)
+    return names, lowercase
 
 
 # --- BibTeX ----------------------------------------------------------------------------------------
@@ -322,9 +345,10 @@ def to_bibtex(text: str, *, ascii_only: bool = False, protect: frozenset[str] | 
     out: list[str] = []
     for segment in segments(text):
         if segment.kind is Kind.MATH:
-            out.append(f"${segment.text}$" if protect is None else f"{{${segment.text}$}}")
+            math = segment.text if not ascii_only or segment.text.isascii() else _ascii_math(segment.text)
+            out.append(f"${math}$" if protect is None else f"{{${math}$}}")
         elif segment.kind is Kind.TEX:
-            out.append(_ascii_tex(segment.text) if ascii_only else segment.text)
+            out.append(_tex_to_bibtex(segment.text, ascii_only))
         elif protect:
             out.append(_protect_words(segment.text, protect, ascii_only))
         else:
@@ -350,8 +374,37 @@ def escape_bibtex(text: str, *, ascii_only: bool = False) -> str:
     return escaped
 
 
-def _ascii_tex(source: str) -> str:
-    return source if source.isascii() else "".join(c if c.isascii() else _latex_accent(c) for c in source)
+def _tex_to_bibtex(source: str, ascii_only: bool) -> str:
+    """A command kept as a command, its arguments rendered as listing text in their turn, so that a
+    plain ``%`` inside ``\\emph{...}`` is escaped like any other."""
+    if source in ("\\{", "\\}"):
+        return _BIBTEX_ESCAPES[source[1]]
+    match = _COMMAND.match(source)
+    position = match.end() if match else (2 if len(source) > 2 and source[2] == "{" else len(source))
+    out = [source[:position]]
+    while position < len(source) and source[position] == "{":
+        end = _group_end(source, position)
+        assert end is not None  # segments() only makes TEX segments whose groups close
+        out.append("{" + to_bibtex(source[position + 1 : end - 1], ascii_only=ascii_only) + "}")
+        position = end
+    out.append(source[position:])
+    rendered = "".join(out)
+    if ascii_only and not rendered.isascii():  # an accent on a non-ASCII letter: \'é
+        rendered = "".join(c if c.isascii() else _latex_accent(c) for c in rendered)
+    return rendered
+
+
+def _ascii_math(math: str) -> str:
+    """Non-ASCII characters in math: symbols as math commands (``\\ensuremath{\\Omega}``), letters in an
+    ``\\mbox`` since text accents are not allowed in math mode."""
+    out = []
+    for char in math:
+        if char.isascii():
+            out.append(char)
+            continue
+        latex = _latex_accent(char)
+        out.append(latex if "\\ensuremath" in latex else f"\\mbox{{{latex}}}")
+    return "".join(out)
 
 
 @lru_cache(maxsize=4096)
