@@ -137,8 +137,8 @@ class ZoteroClient:
         api_key: ApiKey | None,
         *,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -147,8 +147,9 @@ class ZoteroClient:
         self.policy = policy or RetryPolicy()
         self.requests = 0
         self._key = api_key
-        self._sleep = sleep
-        self._clock = clock
+        # Looked up at call time, so a test can stand in for the real clock.
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
+        self._clock = clock or (lambda: time.monotonic())
         self._rng = rng or random.Random()
         self._not_before = 0.0
         headers = {"Zotero-API-Version": API_VERSION, "User-Agent": _user_agent()}
