@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import FIXTURE, check_golden, parse
 
 from bibsync.model import Entry, Severity
@@ -214,3 +216,32 @@ def test_header_problems_are_specific() -> None:
 def test_warnings_are_warnings() -> None:
     parsed = parse(entry("A TitleJohn Smith") * 2)
     assert all(d.severity is Severity.WARNING for d in parsed.diagnostics)
+
+
+# --- property: glue any title to any author list, and the parser takes them apart again ----------
+
+TITLE_WORDS = ["Learning", "Deep", "of", "the", "MaxSAT", "LLMs", "GPT-4", "Self-Supervised", "for", "AlgebraNets",
+               "Networks", "(RL)", "Vision:", "a", "3D", "Transformers?", "TRecViT", "with", "Agents,", "LaTeX", "2.5"]
+GIVEN = ["John", "Łukasz", "Çağlar", "Jean-Baptiste", "S. M. Ali", "Jack W.", "Jack W", "J.C.", "Xu Owen", "Petar",
+         "Anna-Lena", "DeLesley"]
+FAMILY = ["Smith", "Kaiser", "Gülçehre", "O'Donoghue", "McAleese", "Warde-Farley", "de las Casas", "van den Oord",
+          "Veličković", "He", "Eslami"]
+names = st.builds(lambda g, f: f"{g} {f}", st.sampled_from(GIVEN), st.sampled_from(FAMILY))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(TITLE_WORDS), min_size=1, max_size=8),
+    authors=st.lists(names, min_size=1, max_size=4),
+    truncated=st.booleans(),
+)
+def test_any_glued_title_and_authors_come_apart(words: list[str], authors: list[str], truncated: bool) -> None:
+    title = " ".join(words).rstrip(",")
+    body = title + ", ".join(authors) + (" et al." if truncated else "")
+    parsed = parse(entry(body))
+    assert parsed.errors == ()
+    (found,) = parsed.entries
+    if (found.title, [p.full for p in found.authors]) != (title, authors):
+        # a wrong reading is acceptable only when the parser said it was unsure
+        assert any("uncertain title/author split" in w.message for w in parsed.warnings), (found.title, authors)
+    assert found.truncated is truncated
