@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 import random
 from collections.abc import Sequence
@@ -390,6 +391,32 @@ def test_an_interrupted_sync_resumed_converges_without_duplicates(
     assert result.converged
     assert_library_matches(fake, keyed)
     assert sync(keyed).requests == 1  # and the cache is whole again
+
+
+def test_a_server_answering_without_the_written_objects_is_read_back(httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    older = FakeZotero(full_objects=False).install(httpx_mock)
+    sync = Runner(older, tmp_path, FakeTime())
+    keyed = synthetic(70)
+
+    result = sync(keyed)
+
+    assert result.converged and result.created == 70
+    assert_library_matches(older, keyed)
+    assert sync(keyed).requests == 1  # the cache holds what the answers left out
+
+
+def test_an_update_the_server_finds_unchanged_is_not_sent_again(fake: FakeZotero, sync: Runner) -> None:
+    keyed = list(synthetic(3))
+    sync(keyed)
+    keyed[1] = changed(keyed[1], abstract="New.")
+    answer = {"successful": {}, "success": {}, "unchanged": {"0": "ANYKEY22"}, "failed": {}}
+    fake.inject(method="POST", status=200, body=json.dumps(answer), headers={"Last-Modified-Version": "3"})
+    before = len(fake.writes())
+
+    result = sync(keyed)
+
+    assert result.converged and result.updated == 0 and result.unchanged == 3
+    assert len(fake.writes()) - before == 1
 
 
 def test_per_object_failures_are_reported_with_the_servers_message(fake: FakeZotero, sync: Runner) -> None:

@@ -167,7 +167,7 @@ def test_per_object_results_are_all_reported(fake: FakeZotero, time: FakeTime) -
         "'publicationTitle' is not a valid field for type 'preprint'",
     )
     assert result.failed[3].code == 412
-    assert result.unconfirmed == ()
+    assert result.success == {0: result.successful[0].key}
 
 
 def test_more_than_fifty_objects_are_never_sent(fake: FakeZotero, time: FakeTime) -> None:

@@ -183,6 +183,17 @@ def test_an_update_replaces_bibsync_tags_and_lines_and_keeps_peoples(maps: Mappi
     ]
 
 
+def test_peoples_extra_is_not_rewritten_when_bibsyncs_lines_are_right(maps: Mappings) -> None:
+    entry = keyed("doe2023", "Paper")
+    remote = ours(entry, maps, "MMMM5555", extra="my note\n\n")
+    (action,) = make_plan([entry], {"MMMM5555": remote}, maps, STYLE).actions
+    assert action.kind is ActionKind.UNCHANGED
+
+    truncated = keyed("doe2023", "Paper", truncated=True)
+    (action,) = make_plan([truncated], {"MMMM5555": remote}, maps, STYLE).actions
+    assert action.payload is not None and action.payload["extra"] == f"my note\n{STYLE.truncated_line}"
+
+
 def test_a_complete_author_list_is_not_replaced_by_the_listings_et_al(maps: Mappings) -> None:
     entry = keyed("doe2023", "Paper", truncated=True)
     full = [*item_for(entry, maps, STYLE)["creators"], {"creatorType": "author", "firstName": "Z", "lastName": "Zed"}]

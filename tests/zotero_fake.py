@@ -129,10 +129,12 @@ class FakeZotero:
         group_id: int = GROUP_ID,
         keys: Mapping[str, str] | None = None,
         seed: int = 7,
+        full_objects: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.group_id = group_id
         self.keys = dict(keys if keys is not None else {WRITE_KEY: "write", READ_KEY: "read"})
+        self.full_objects = full_objects  # False: answer writes with "success" keys only, like older servers
         self.library_version = 0
         self.items: dict[str, _Item] = {}
         self.deleted: dict[str, int] = {}  # key -> library version of its deletion
@@ -375,6 +377,8 @@ class FakeZotero:
                 result["success"][str(index)] = value["key"]
         if token is not None:
             self.tokens.add(token)
+        if not self.full_objects:
+            del result["successful"]
         return httpx.Response(200, json=result, headers=self._version_header())
 
     def _write_one(self, obj: Any) -> tuple[str, Any]:

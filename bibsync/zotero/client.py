@@ -118,13 +118,15 @@ class ObjectFailure:
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """The answer to one write, by index of the object in the request."""
+    """The answer to one write, by index of the object in the request. An index in none of the maps
+    was not answered for; one in ``success`` but not ``successful`` was written, but the answer left
+    out the object (older servers): both must be read back."""
 
     version: int | None  # the library version after the write (its Last-Modified-Version)
-    successful: Mapping[int, RemoteItem]
+    success: Mapping[int, str]  # written: the item key
+    successful: Mapping[int, RemoteItem]  # written: the item as now stored
     unchanged: Mapping[int, str]
     failed: Mapping[int, ObjectFailure]
-    unconfirmed: tuple[int, ...] = ()  # written, but the answer did not include the object
 
 
 class ZoteroClient:
@@ -235,7 +237,7 @@ class ZoteroClient:
         request = self._http.build_request("POST", f"{self._library}/items", content=content, headers=headers)
         response = self._send(request, "writing items")
         self._check(response, "writing items")
-        return _write_result(response, len(objects))
+        return _write_result(response)
 
     # --- the retry loop --------------------------------------------------------------------------
 
@@ -366,25 +368,23 @@ def _remote_item(obj: Any) -> RemoteItem:
     return RemoteItem(obj["key"], obj["version"], obj["data"])
 
 
-def _write_result(response: httpx.Response, sent: int) -> WriteResult:
+def _write_result(response: httpx.Response) -> WriteResult:
     body = response.json()
     if not isinstance(body, dict):
         raise ZoteroError("the Zotero server sent a write result bibsync cannot read")
     version_header = response.headers.get("Last-Modified-Version", "")
     successful = {int(i): _remote_item(obj) for i, obj in (body.get("successful") or {}).items()}
+    success = {int(i): str(key) for i, key in (body.get("success") or {}).items()}
+    success.update((index, item.key) for index, item in successful.items())
     unchanged = {int(i): str(key) for i, key in (body.get("unchanged") or {}).items()}
     failed = {
         int(i): ObjectFailure(int(i), str(info.get("key", "")), int(info.get("code", 0)), str(info.get("message", "")))
         for i, info in (body.get("failed") or {}).items()
     }
-    acknowledged = {int(i) for i in (body.get("success") or {})}
-    unconfirmed = tuple(sorted(acknowledged - set(successful)))
-    # An index the answer does not mention at all is as good as unconfirmed.
-    unmentioned = set(range(sent)) - set(successful) - set(unchanged) - set(failed) - acknowledged
     return WriteResult(
         version=int(version_header) if version_header.isdigit() else None,
+        success=success,
         successful=successful,
         unchanged=unchanged,
         failed=failed,
-        unconfirmed=tuple(sorted({*unconfirmed, *unmentioned})),
     )

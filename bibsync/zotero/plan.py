@@ -294,9 +294,13 @@ def _patch(
     return patch
 
 
-def merge_extra(current: str, ours: Iterable[str], style: ItemStyle) -> str:
-    """People's lines of ``extra`` as they are, then bibsync's."""
-    kept = [line for line in current.split("\n") if not style.owns_extra_line(line)] if current else []
+def merge_extra(current: str, ours: Sequence[str], style: ItemStyle) -> str:
+    """People's lines of ``extra`` as they are, then bibsync's; ``current`` itself when bibsync's
+    lines are already what they should be (so people's spacing is never rewritten)."""
+    lines = current.split("\n") if current else []
+    if [line for line in lines if style.owns_extra_line(line)] == list(ours):
+        return current
+    kept = [line for line in lines if not style.owns_extra_line(line)]
     while kept and not kept[-1].strip():
         kept.pop()
     return "\n".join([*kept, *ours])

@@ -113,93 +113,107 @@ def run_sync(
             dry_run=True,
         )
 
-    done: Counter[ActionKind] = Counter()
-    written: set[tuple[str, str]] = set()
-    failures: dict[tuple[str, str], Failure] = {}
+    run = _Run(library, cache)
     for _round in range(MAX_ROUNDS):
-        pending = [action for action in plan.writes if _ident(action) not in failures]
+        pending = [action for action in plan.writes if _ident(action) not in run.finished]
         if not pending:
             break
-        stale = full = False
-        total = len(pending)
-        for start in range(0, total, WRITE_LIMIT):
-            batch = pending[start : start + WRITE_LIMIT]
-            assert library.version is not None  # a refresh always sets it
-            try:
-                result = client.write_items([action.payload or {} for action in batch], library.version)
-            except PreconditionFailed as error:
-                log.info("the library changed (%s); reading the changes and planning again", error)
-                stale = True
-                break
-            outcome = _apply(result, batch, library, cache, done, written, failures)
-            stale = stale or outcome.stale
-            full = full or outcome.item_version_stale
-            if progress is not None:
-                progress(min(start + len(batch), total), total)
-            if stale:
-                break
-        if stale:
-            _refresh(client, cache, library, full=full)
+        if run.write(client, pending, progress):
+            _refresh(client, cache, library, full=run.reread_all)
         plan = plan_now()
     else:
         for action in plan.writes:
-            failures.setdefault(
-                _ident(action),
-                Failure(action.entry_key, _item_key(action), "the library kept changing during the sync"),
-            )
+            if _ident(action) not in run.finished:
+                run.failures[_ident(action)] = Failure(
+                    action.entry_key, _item_key(action), "the library kept changing during the sync"
+                )
 
-    all_failures = {**_invalid_failures(plan), **failures}
+    failures = {**_invalid_failures(plan), **run.failures}
     conflicts = plan.of(ActionKind.CONFLICT)
-    unchanged = sum(1 for action in plan.of(ActionKind.UNCHANGED) if _ident(action) not in written)
+    unsettled = [action for action in plan.writes if _ident(action) not in run.finished]
+    unchanged = sum(1 for action in plan.of(ActionKind.UNCHANGED) if _ident(action) not in run.written)
     return SyncResult(
         plan=first_plan,
-        created=done[ActionKind.CREATE],
-        updated=done[ActionKind.UPDATE],
-        trashed=done[ActionKind.TRASH],
-        unchanged=unchanged,
+        created=run.done[ActionKind.CREATE],
+        updated=run.done[ActionKind.UPDATE],
+        trashed=run.done[ActionKind.TRASH],
+        unchanged=unchanged + len(run.settled),
         conflicts=conflicts,
-        failures=tuple(all_failures[key] for key in sorted(all_failures)),
-        converged=not conflicts and not all_failures and not plan.writes,
+        failures=tuple(failures[key] for key in sorted(failures)),
+        converged=not conflicts and not failures and not unsettled,
         requests=client.requests,
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    stale: bool  # something must be re-read before planning again
-    item_version_stale: bool  # an item's version was not what the cache said: re-read everything
+class _Run:
+    """The writes of one sync, and what came of them."""
 
+    def __init__(self, library: _Library, cache: Cache) -> None:
+        self.library = library
+        self.cache = cache
+        self.done: Counter[ActionKind] = Counter()
+        self.written: set[tuple[str, str]] = set()  # confirmed by the server
+        self.settled: set[tuple[str, str]] = set()  # the server found nothing to change
+        self.failures: dict[tuple[str, str], Failure] = {}  # refused for good
+        self.reread_all = False  # an item's version was not what the cache said
 
-def _apply(
-    result: WriteResult,
-    batch: Sequence[Action],
-    library: _Library,
-    cache: Cache,
-    done: Counter[ActionKind],
-    written: set[tuple[str, str]],
-    failures: dict[tuple[str, str], Failure],
-) -> _Outcome:
-    changed: list[RemoteItem] = []
-    stale = item_version_stale = False
-    for index, action in enumerate(batch):
-        if index in result.successful:
-            changed.append(result.successful[index])
-            done[action.kind] += 1
-            written.add(_ident(action))
-        elif index in result.failed:
-            failure = result.failed[index]
-            if failure.code == 412:
-                stale = item_version_stale = True
+    @property
+    def finished(self) -> set[tuple[str, str]]:
+        """Actions not to send again in this run (written ones drop out of the plan by themselves)."""
+        return self.settled | set(self.failures)
+
+    def write(self, client: ZoteroClient, pending: Sequence[Action], progress: Progress | None) -> bool:
+        """Send ``pending`` in batches; True when the library must be read again before going on."""
+        total = len(pending)
+        for start in range(0, total, WRITE_LIMIT):
+            batch = pending[start : start + WRITE_LIMIT]
+            assert self.library.version is not None  # a refresh always sets it
+            try:
+                result = client.write_items([action.payload or {} for action in batch], self.library.version)
+            except PreconditionFailed as error:
+                log.info("the library changed (%s); reading the changes and planning again", error)
+                return True
+            stale = self._apply(result, batch)
+            if progress is not None:
+                progress(start + len(batch), total)
+            if stale:
+                return True
+        return False
+
+    def _apply(self, result: WriteResult, batch: Sequence[Action]) -> bool:
+        changed: list[RemoteItem] = []
+        stale = False
+        for index, action in enumerate(batch):
+            ident = _ident(action)
+            if index in result.success:
+                self.done[action.kind] += 1
+                self.written.add(ident)
+                if index in result.successful:
+                    changed.append(result.successful[index])
+                else:
+                    stale = True  # written, but the answer left the item out: read it back
+            elif index in result.unchanged:
+                # The server holds the value in a form bibsync compares as different: sending the
+                # patch again in this run would change nothing either.
+                self.settled.add(ident)
+            elif index in result.failed:
+                failure = result.failed[index]
+                if failure.code == 412:
+                    stale = self.reread_all = True
+                else:
+                    self.failures[ident] = Failure(action.entry_key, failure.key or _item_key(action), failure.message)
             else:
-                failures[_ident(action)] = Failure(action.entry_key, failure.key or _item_key(action), failure.message)
-        elif index in result.unconfirmed:
-            stale = True  # written, but the answer did not say what: read it back
-    if result.version is None:
-        return _Outcome(stale=True, item_version_stale=item_version_stale)
-    library.items.update((item.key, item) for item in changed)
-    library.version = result.version
-    cache.update(result.version, changed)
-    return _Outcome(stale=stale, item_version_stale=item_version_stale)
+                stale = True  # the answer does not say what became of it: read it back
+        library = self.library
+        library.items.update((item.key, item) for item in changed)
+        if result.version is not None and not stale:
+            library.version = result.version
+        else:
+            # Keep the old version, so the next read (since it) brings what the answer left out.
+            stale = True
+        assert library.version is not None
+        self.cache.update(library.version, changed)
+        return stale
 
 
 def _refresh(client: ZoteroClient, cache: Cache, library: _Library, *, full: bool = False) -> None:
