@@ -285,3 +285,32 @@ def test_an_unreachable_server_is_one_plain_line(tmp_path: Path, httpx_mock: HTT
     assert result.stderr.strip().splitlines()[-1] == (
         "bibsync: reading the library failed after 6 attempts (cannot connect to the server)"
     )
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from bibsync.cli.sync import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with _progress(quiet=False) as progress:
+        assert progress is not None
+        progress(50, 120)
+        progress(120, 120)
+    drawn = terminal.getvalue()
+    assert "writing to Zotero" in drawn and "bibsync: written" not in drawn  # a rich bar, not lines
+
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    with _progress(quiet=False) as progress:
+        assert progress is not None
+        progress(50, 120)
+    assert pipe.getvalue() == "bibsync: written 50/120\n"
+
+    with _progress(quiet=True) as progress:
+        assert progress is None
