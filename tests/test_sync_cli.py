@@ -314,3 +314,11 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest
 
     with _progress(quiet=True) as progress:
         assert progress is None
+
+
+def test_an_unusable_cache_folder_is_bad_input(fake: FakeZotero, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file", encoding="utf-8")
+    result = run(tmp_path, "--cache-dir", str(blocked / "cache"))
+    assert result.exit_code == 2 and "cannot use the cache folder" in result.stderr
+    assert fake.log == []

@@ -20,8 +20,12 @@ from bibsync.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
 from bibsync.cli.common import load_project, project_options
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from bibsync.config import Config
+    from bibsync.zotero.cache import Cache, Snapshot
     from bibsync.zotero.client import ApiKey
+    from bibsync.zotero.items import ItemStyle, RemoteItem
     from bibsync.zotero.sync import Progress, SyncResult
 
 DEFAULT_KEY_ENV = "ZOTERO_API_KEY"
@@ -181,6 +185,9 @@ def command(
         except ZoteroError as error:
             click.echo(f"bibsync: {error}", err=True)
             sys.exit(EXIT_PROBLEMS)
+        except _BadSetting as error:
+            click.echo(f"bibsync: {error}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
         except KeyboardInterrupt:
             click.echo("bibsync: interrupted; run it again to finish (nothing is duplicated)", err=True)
             sys.exit(EXIT_PROBLEMS)
@@ -277,7 +284,7 @@ def _from_keyring(service: str, username: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _style(prefix: str | None) -> Any:
+def _style(prefix: str | None) -> ItemStyle:
     from bibsync.zotero.items import StyleError, load_style
 
     try:
@@ -290,35 +297,38 @@ def _style(prefix: str | None) -> Any:
 
 
 @contextmanager
-def _cache(folder: Path | None, url: str, group: int, dry_run: bool, no_cache: bool) -> Iterator[Any]:
+def _cache(folder: Path | None, url: str, group: int, dry_run: bool, no_cache: bool) -> Iterator[Cache]:
+    import sqlite3
+
     from bibsync.zotero.cache import CACHE_FILE, LibraryCache, MemoryCache, default_cache_dir
 
     folder = folder or default_cache_dir()
     if dry_run and not (folder / CACHE_FILE).exists():
         yield MemoryCache()  # a dry run creates no files
         return
-    with LibraryCache(folder, url, group) as cache:
-        if no_cache:
-            yield _Uncached(cache)
-        else:
-            yield cache
+    try:
+        cache = LibraryCache(folder, url, group)
+    except (OSError, sqlite3.Error) as error:
+        raise _BadSetting(f"cannot use the cache folder {folder}: {error}") from None
+    with cache:
+        yield _Uncached(cache) if no_cache else cache
 
 
 class _Uncached:
     """A cache that starts empty (so the whole library is read) and then stores what was read."""
 
-    def __init__(self, cache: Any) -> None:
+    def __init__(self, cache: Cache) -> None:
         self._cache = cache
 
-    def load(self) -> Any:
+    def load(self) -> Snapshot:
         from bibsync.zotero.cache import Snapshot
 
         return Snapshot(None, {})
 
-    def replace(self, version: int, items: Any) -> None:
+    def replace(self, version: int, items: Iterable[RemoteItem]) -> None:
         self._cache.replace(version, items)
 
-    def update(self, version: int, changed: Any, deleted: Any = ()) -> None:
+    def update(self, version: int, changed: Iterable[RemoteItem], deleted: Iterable[str] = ()) -> None:
         self._cache.update(version, changed, deleted)
 
 

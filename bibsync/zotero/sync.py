@@ -120,6 +120,7 @@ def run_sync(
             break
         if run.write(client, pending, progress):
             _refresh(client, cache, library, full=run.reread_all)
+            run.reread_all = False
         plan = plan_now()
     else:
         for action in plan.writes:
