@@ -86,7 +86,8 @@ def format_name(person: Person, *, ascii_only: bool) -> str:
 
     last = escape(" ".join(p for p in (person.particle, person.family) if p))
     if person.literal:
-        return f"{{{last}}}" if " " in last or last.lower() in {"and", "others"} else last
+        # braced so that BibTeX reads it whole: never split at a space, never taken for "and"/"others"
+        return f"{{{last}}}"
     parts = [last]
     if person.suffix:
         parts.append(escape(person.suffix))

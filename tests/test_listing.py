@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+from conftest import FIXTURE, check_golden, parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import FIXTURE, check_golden, parse
 
 from bibsync.model import Entry, Severity
 

@@ -58,6 +58,7 @@ def command(
     """
     from bibsync.export import display_path, render_bibtex, render_csl
     from bibsync.fileio import write_atomic
+    from bibsync.model import Severity
 
     config, project = load_project(listing, config_path, as_of, lock, regenerate_keys=regenerate_keys,
                                    quiet=quiet)
@@ -67,7 +68,7 @@ def command(
         raise click.UsageError("nothing to write: pass --bib and/or --csl, or set 'bib'/'csl' in the config")
     if bib_path == STDOUT and csl_path == STDOUT:
         raise click.UsageError("only one of --bib and --csl can go to standard output")
-    if strict and project.warnings and any(d.severity.value == "warning" for d in project.warnings):
+    if strict and any(d.severity is Severity.WARNING for d in project.warnings):
         click.echo("bibsync: warnings under --strict; nothing was written", err=True)
         sys.exit(EXIT_PROBLEMS)
 
