@@ -190,6 +190,8 @@ def _did_you_mean(key: str, canonical: Mapping[str, str], by_lower: Mapping[str,
         import difflib  # only when a key is undefined: difflib costs ~10 ms to import
 
         close = difflib.get_close_matches(lower, list(by_lower), n=3, cutoff=0.8)
+        # best first; equally good ones in alphabetical order (difflib's own tie-break is reversed)
+        close.sort(key=lambda c: (-difflib.SequenceMatcher(None, lower, c).ratio(), c))
         candidates = [by_lower[c][0] for c in close]
     return f"; did you mean {_alternatives(candidates)}?" if candidates else ""
 
