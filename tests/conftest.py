@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from pytest_httpx import HTTPXMock
+from zotero_fake import FakeTime, FakeZotero
 
 from bibsync.listing import ParsedListing, parse_listing
 from bibsync.mappings import Mappings, load_mappings
@@ -34,3 +36,15 @@ def check_golden(name: str, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"{name} differs from the golden file; review, then BIBSYNC_UPDATE_GOLDEN=1"
+
+
+@pytest.fixture
+def fake(httpx_mock: HTTPXMock) -> FakeZotero:
+    """A stateful fake of the Zotero Web API serving every request httpx makes in the test."""
+    return FakeZotero().install(httpx_mock)
+
+
+@pytest.fixture
+def time() -> FakeTime:
+    """A clock for the sync's backoff: sleeping advances it, nothing really waits."""
+    return FakeTime()

@@ -33,16 +33,6 @@ MAPPINGS = load_mappings()
 STYLE = load_style()
 
 
-@pytest.fixture
-def fake(httpx_mock: HTTPXMock) -> FakeZotero:
-    return FakeZotero().install(httpx_mock)
-
-
-@pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
-
-
 class Runner:
     """Runs syncs the way the command does, with a cache folder that persists between runs."""
 

@@ -20,16 +20,6 @@ from bibsync.zotero.client import (
 )
 
 
-@pytest.fixture
-def fake(httpx_mock: HTTPXMock) -> FakeZotero:
-    return FakeZotero().install(httpx_mock)
-
-
-@pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
-
-
 def client_for(
     time: FakeTime, key: str = WRITE_KEY, api_url: str = BASE_URL, policy: RetryPolicy | None = None
 ) -> ZoteroClient:

@@ -11,15 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from pytest_httpx import HTTPXMock
 from zotero_fake import BASE_URL, GROUP_ID, READ_KEY, WRITE_KEY, FakeZotero, note, preprint
 
 LIBRARY = f"{BASE_URL}/groups/{GROUP_ID}"
-
-
-@pytest.fixture
-def fake(httpx_mock: HTTPXMock) -> FakeZotero:
-    return FakeZotero().install(httpx_mock)
 
 
 @pytest.fixture
