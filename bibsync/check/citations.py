@@ -91,7 +91,7 @@ _BLOCK_START = re.compile(
     + "|".join(re.escape(e) for e in sorted(VERBATIM_ENVIRONMENTS, key=lambda e: (-len(e), e)))
     + r")\}|iffalse(?![A-Za-z@]))"
 )
-_INLINE_HINTS = ("\\verb", "\\lstinline", "\\mintinline", "\\url", "\\href", "\\path")
+_HIDDEN_HINT = re.compile(r"%|\\(?:verb|lstinline|mintinline|url|href|path)")
 _LINE_TOKENS = re.compile(
     r"[%\\](?:(?<=%)(?P<comment>)|(?<=\\)(?:(?P<escaped>[\\%])|(?P<inline>verb|lstinline|mintinline)(?![A-Za-z@])"
     r"|(?P<url>url|href|path)[ \t]*(?=\{)))"
@@ -185,9 +185,8 @@ def _escaped(text: str, start: int) -> bool:
 def _hidden_on_line(text: str, start: int, comments: bool) -> bool:
     """Whether ``start`` is in a comment or an inline verbatim (\\verb, \\url, ...) begun on its line."""
     position = text.rfind("\n", 0, start) + 1
-    before = text[position:start]
-    if "%" not in before and not any(hint in before for hint in _INLINE_HINTS):
-        return False  # the usual case, decided without a regex
+    if _HIDDEN_HINT.search(text, position, start) is None:
+        return False  # the usual case: no %, no inline verbatim before it on the line
     while True:
         token = _LINE_TOKENS.search(text, position, start)
         if token is None:

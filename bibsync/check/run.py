@@ -276,10 +276,10 @@ def _scan(path: Path, text: str, settings: CheckSettings) -> Scan:
 
 
 def _read(path: Path, problems: list[str], *, missing_ok: bool = False) -> str | None:
-    from bibsync.fileio import read_text
-
+    """UTF-8 text (BOM dropped, line ends normalised, as bibsync.fileio.read_text), or None and a problem."""
     try:
-        return read_text(path)
+        text = path.read_bytes().decode("utf-8-sig")
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
     except FileNotFoundError:
         if not missing_ok:
             problems.append(f"{display(path)}: no such file")
