@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+
 import pytest
 
 from bibsync.check.citations import Citation, is_crossref, scan_latex, scan_markdown
@@ -230,3 +234,72 @@ def test_raw_latex_citations_in_markdown_are_read_but_percent_is_literal() -> No
 def test_markdown_positions() -> None:
     scan = scan_markdown("line one\n\nsee [@doe99; @smith]\n")
     assert scan.citations == (Citation("doe99", 3, 7), Citation("smith", 3, 15))
+
+
+def test_indented_code_blocks_are_skipped_but_list_paragraphs_are_not() -> None:
+    text = ("Para @a\n\n    code @c1\n\nText @b\n- not a list @i\n\n    code @c2\n\n"
+            "- item @j\n\n    item paragraph @k\n\n\ttab code after a list paragraph? @l\n")
+    assert markdown_keys(text) == ["a", "b", "i", "j", "k", "l"]
+    assert markdown_keys("Final para\n\n\tcode @c3\n") == []
+
+
+# --- the scanner against pandoc itself ------------------------------------------------------------------------
+
+PANDOC_SAMPLE = """\
+---
+title: "Mail me@x.org"
+nocite: |
+  @n1, @n2
+---
+
+Blah [see @doe99, pp. 33-35; also @smith04, chap. 1] and @Foo_bar.baz. then
+@Foo_bar--baz, [-@sup] @1657huygens @_private @müller2020 [@{Foo_bar.baz.}]
+@a:b-c+d?e<f>g~h/i#j$k%l&m, x. Write jane.doe@example.org or <x@y.com>.
+\\@notakey `@code` and ``code with ` and @y`` then [link](https://x.com/@user) <https://t.co/@u>
+<!-- @hidden -->
+
+```python
+@decorator
+```
+
+~~~~
+@tilde
+~~~~
+
+    indented code @indented
+
+> quoted @quoted
+
+Text @b
+- not a list @i
+
+    code after a paragraph @c
+
+* item @item
+
+    item paragraph @para
+"""
+
+
+@pytest.mark.tools
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="needs pandoc")
+def test_the_keys_are_the_ones_pandoc_reads() -> None:
+    native = subprocess.run(["pandoc", "-f", "markdown", "-t", "json"], input=PANDOC_SAMPLE, capture_output=True,
+                            text=True, timeout=60, check=True)
+    document = json.loads(native.stdout)
+    cited: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("t") == "Cite":
+                cited.extend(citation["citationId"] for citation in node["c"][0])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document["meta"])
+    walk(document["blocks"])
+    assert markdown_keys(PANDOC_SAMPLE) == cited
+    assert "indented" not in cited and "para" in cited  # the sample does exercise both

@@ -404,6 +404,7 @@ def _mask_markdown(text: str) -> tuple[str, _Nocite]:
     position = front.end() if front else 0
     spans.extend(_fenced_blocks(text, position))
     masked = _blank(text, spans)
+    masked = _blank(masked, list(_indented_code_blocks(masked)))
     masked = _blank(masked, [m.span() for m in _HTML_COMMENT.finditer(masked)])
     masked = _blank(masked, _code_spans(masked))
     link_spans = [m.span() for pattern in (_AUTOLINK, _LINK_DESTINATION) for m in pattern.finditer(masked)]
@@ -448,6 +449,58 @@ def _fence_end(text: str, position: int, fence: str) -> int:
                 and closing.group("fence")[0] == fence[0]):
             return closing.end()
         position = at + len(fence)
+
+
+_LIST_MARKER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)]|#[.)])(?:[ \t]|$)")
+
+
+def _indented_code_blocks(text: str) -> Iterator[tuple[int, int]]:
+    """Indented code blocks: lines indented four spaces (or a tab) after a blank line, outside lists.
+
+    A list item's further paragraphs are indented too; the item is recognised by walking back to the
+    last unindented line and looking for a list marker on the way."""
+    position = 0
+    while True:
+        found = [at for at in (text.find("\n    ", position), text.find("\n\t", position)) if at >= 0]
+        if not found:
+            return
+        start = min(found) + 1
+        position = start
+        previous_end = start - 1
+        previous_start = text.rfind("\n", 0, previous_end) + 1
+        if text[previous_start:previous_end].strip() or _in_list(text, previous_start):
+            continue  # a paragraph's continuation line, or a list item's content
+        end = start
+        while end < len(text):
+            line_end = text.find("\n", end)
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[end:line_end]
+            if line.strip() and not (line.startswith("    ") or line.startswith("\t")):
+                break
+            end = line_end + 1
+        while end > start and not text[text.rfind("\n", 0, end - 1) + 1 : end].strip():
+            end = text.rfind("\n", 0, end - 1) + 1  # trailing blank lines are not part of the block
+        yield start, end
+        position = max(end, start + 1)
+
+
+def _in_list(text: str, line_start: int) -> bool:
+    """Whether the lines above ``line_start``, back to the last unindented one, hold a list marker."""
+    while line_start > 0:
+        line_start = text.rfind("\n", 0, line_start - 1) + 1
+        line = text[line_start : text.find("\n", line_start)]
+        if not line.strip():
+            continue
+        if _LIST_MARKER.match(line):
+            if line_start == 0:
+                return True
+            above_start = text.rfind("\n", 0, line_start - 1) + 1
+            above = text[above_start : line_start - 1]
+            # pandoc: a list does not interrupt a paragraph; after a plain line, "- x" is paragraph text
+            return not above.strip() or above[0].isspace() or _LIST_MARKER.match(above) is not None
+        if not line[0].isspace():
+            return False
+    return False
 
 
 def _bare_urls(text: str) -> Iterator[tuple[int, int]]:
