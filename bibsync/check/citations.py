@@ -451,6 +451,7 @@ def _fence_end(text: str, position: int, fence: str) -> int:
         position = at + len(fence)
 
 
+_INDENTED_LINE = re.compile(r"\n(?: {4}|\t)[ \t]*\S")  # (blanked code is all spaces: not matched)
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)]|#[.)])(?:[ \t]|$)")
 
 
@@ -461,10 +462,10 @@ def _indented_code_blocks(text: str) -> Iterator[tuple[int, int]]:
     last unindented line and looking for a list marker on the way."""
     position = 0
     while True:
-        found = [at for at in (text.find("\n    ", position), text.find("\n\t", position)) if at >= 0]
-        if not found:
+        indented = _INDENTED_LINE.search(text, position)
+        if indented is None:
             return
-        start = min(found) + 1
+        start = indented.start() + 1
         position = start
         previous_end = start - 1
         previous_start = text.rfind("\n", 0, previous_end) + 1
