@@ -45,6 +45,15 @@ def test_second_run_is_up_to_date_and_check_says_so(tmp_path: Path) -> None:
     assert (tmp_path / "refs.bib").read_text(encoding="utf-8") == "edited by hand\n"  # --check writes nothing
 
 
+def test_exit_code_reports_written_files_and_unchanged_files_are_not_touched(tmp_path: Path) -> None:
+    first = run(FIXTURE, "--bib", "refs.bib", "--exit-code", *AS_OF, cwd=tmp_path)
+    assert first.exit_code == 1 and "wrote bibsync.lock, refs.bib" in first.stderr
+    stamp = (tmp_path / "refs.bib").stat().st_mtime_ns
+    again = run(FIXTURE, "--bib", "refs.bib", "--exit-code", *AS_OF, cwd=tmp_path)
+    assert again.exit_code == 0 and "everything up to date" in again.stderr
+    assert (tmp_path / "refs.bib").stat().st_mtime_ns == stamp
+
+
 def test_stdout(tmp_path: Path) -> None:
     result = run(FIXTURE, "--csl", "-", *AS_OF, cwd=tmp_path)
     assert result.exit_code == 0

@@ -28,6 +28,8 @@ STDOUT = Path("-")
                    "change: use only on purpose.")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 if an output or the lock file is not what export would write.")
+@click.option("--exit-code", is_flag=True,
+              help="Exit 1 when a file had to be written (as formatters in pre-commit hooks do).")
 @click.option("--strict", is_flag=True, help="Treat warnings (uncertain splits, duplicates, unknown "
                                              "categories) as problems: exit 1 and write nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
@@ -41,6 +43,7 @@ def command(
     ascii_only: bool | None,
     regenerate_keys: bool,
     check_only: bool,
+    exit_code: bool,
     strict: bool,
     quiet: bool,
 ) -> None:
@@ -53,8 +56,8 @@ def command(
 
     \b
     Outputs are written atomically, and not at all when the input has errors.
-    Exit status: 0 written (or up to date with --check); 1 warnings under --strict, or stale under
-    --check; 2 bad usage or bad input (every problem is printed as file:line: message).
+    Exit status: 0 written or up to date; 1 warnings under --strict, stale under --check, or a file
+    written under --exit-code; 2 bad usage or bad input (every problem is printed as file:line: message).
     """
     from bibsync.export import display_path, render_bibtex, render_csl
     from bibsync.fileio import write_atomic
@@ -89,8 +92,8 @@ def command(
         if path == STDOUT:
             sys.stdout.write(text)
             continue
-        if path == project.lock_path and not project.lock_changed and path.exists():
-            continue
+        if not _differs(path, text):
+            continue  # untouched files keep their timestamps, so make and editors see no change
         try:
             write_atomic(path, text)
         except OSError as error:
@@ -102,8 +105,9 @@ def command(
         summary = f"{len(project.keyed)} entries"
         if reserved:
             summary += f", {reserved} locked key{'s' if reserved != 1 else ''} reserved for removed papers"
-        click.echo(f"bibsync: {summary}; wrote {', '.join(written) if written else 'nothing'}", err=True)
-    sys.exit(EXIT_OK)
+        done = f"wrote {', '.join(written)}" if written else "everything up to date"
+        click.echo(f"bibsync: {summary}; {done}", err=True)
+    sys.exit(EXIT_PROBLEMS if exit_code and written else EXIT_OK)
 
 
 def _differs(path: Path, text: str) -> bool:
