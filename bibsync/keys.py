@@ -26,10 +26,11 @@ lock file is never changed and never reused: a newcomer that collides with it ge
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from anyascii import anyascii
@@ -203,6 +204,7 @@ def assign_keys(
     """
     if regenerate:
         lock = {}
+    entries = _remember_inferred_years(entries, lock)
     notes: list[Diagnostic] = []
     matched = _match_locked(entries, lock, path, notes)
     taken = {key.lower() for key in lock}
@@ -217,6 +219,22 @@ def assign_keys(
         new_lock[key] = LockRecord.of(key, entry)
     keyed.sort(key=lambda k: (k.key.lower(), k.key))
     return Assignment(tuple(keyed), new_lock, tuple(notes))
+
+
+def _remember_inferred_years(entries: Sequence[Entry], lock: Mapping[str, LockRecord]) -> list[Entry]:
+    """A date without a year ("LGJan 30") resolves against today, so it would move to next year every
+    January. Once its paper is locked, the year it was first given is the one that stays."""
+    if not lock or not any(e.year_inferred for e in entries):
+        return list(entries)
+    dates: dict[tuple[str, str, int, int], dt.date] = {}
+    for record in lock.values():
+        family = fold(record.authors[0]) if record.authors else ""
+        dates[(fold(record.title), family, record.date.month, record.date.day)] = record.date
+    remembered = []
+    for entry in entries:
+        locked = dates.get((*identity(entry), entry.date.month, entry.date.day)) if entry.year_inferred else None
+        remembered.append(replace(entry, date=locked) if locked and locked != entry.date else entry)
+    return remembered
 
 
 def content_order(entry: Entry) -> tuple[object, ...]:

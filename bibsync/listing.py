@@ -138,6 +138,7 @@ def parse_listing(
                 has_code=raw.header["code"] is not None,
                 organisations=organisations,
                 abstract=raw.abstract,
+                year_inferred=raw.header["year"] is None,
             )
         )
     for title in sorted(set(pinned) - used_pins):

@@ -49,6 +49,7 @@ class Entry:
     has_code: bool = False
     organisations: tuple[str, ...] = ()
     abstract: str = ""
+    year_inferred: bool = False  # the listing gave "Mon D" only; the year came from the as-of date
 
     @property
     def year(self) -> int:

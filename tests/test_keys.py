@@ -289,3 +289,19 @@ def test_shuffled_fixture_gives_the_same_keys(mappings: Mappings) -> None:
         shuffled = list(entries)
         random.Random(seed).shuffle(shuffled)
         assert keys_of(shuffled, lock, stopwords=mappings.stopwords) == reference
+
+
+def test_a_year_inferred_once_stays_when_the_calendar_moves_on(mappings: Mappings) -> None:
+    listing = "LGJan 30\nPerplexity Cannot Always Tell Right from WrongPetar Veličković, Ann Lee\nAbstract.\n"
+    this_year = parse(listing, as_of=dt.date(2026, 11, 26)).entries
+    assert this_year[0].date == dt.date(2026, 1, 30) and this_year[0].year_inferred
+    lock = lock_after(list(this_year), stopwords=mappings.stopwords)
+    next_year = parse(listing, as_of=dt.date(2027, 3, 1)).entries
+    assert next_year[0].date == dt.date(2027, 1, 30)  # what the listing alone says now
+    result = assign_keys(next_year, lock, pattern=PATTERN, stopwords=mappings.stopwords)
+    (keyed,) = result.keyed
+    assert (keyed.key, keyed.entry.date) == ("velickovic2026perplexity", dt.date(2026, 1, 30))
+    assert result.notes == ()
+    newcomer = parse(listing.replace("Perplexity Cannot", "Entropy Can"), as_of=dt.date(2027, 3, 1)).entries
+    (fresh,) = assign_keys(newcomer, lock, pattern=PATTERN, stopwords=mappings.stopwords).keyed
+    assert fresh.entry.date == dt.date(2027, 1, 30)  # a new paper takes the year from the as-of date
