@@ -12,7 +12,7 @@ def read_text(path: Path) -> str:
     """A UTF-8 text file with any BOM dropped and line endings normalised to ``\\n``."""
     data = path.read_bytes()
     text = data.decode("utf-8-sig")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
