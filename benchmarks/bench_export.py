@@ -384,10 +384,11 @@ def machine() -> str:
 
 
 def revision() -> str:
-    """The commit measured, and whether bibsync/ has uncommitted changes."""
+    """The last commit that changed the code measured (bibsync/, mappings/), and whether it has uncommitted
+    changes: commits elsewhere (benchmarks, docs) do not count."""
     try:
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=True).stdout.strip()
+        commit = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%h", "--", "bibsync", "mappings"],
+                                capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "bibsync", "mappings"],
                                capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
