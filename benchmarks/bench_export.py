@@ -456,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
 
-    scratch = Path(tempfile.mkdtemp(prefix="bibsync-bench-"))
+    scratch = Path(tempfile.mkdtemp(prefix="bibsync-bench-export-"))
     try:
         paths: dict[int, Path] = {}
         titles: dict[int, list[str]] = {}
