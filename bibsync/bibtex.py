@@ -16,7 +16,7 @@ The entries are written by bibtexparser's writer; the values are escaped here fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from bibtexparser.bibdatabase import BibDatabase, BibDataString
 from bibtexparser.bwriter import BibTexWriter, SortingStrategy
@@ -26,15 +26,21 @@ from bibsync.markup import escape_bibtex, protected_words, to_bibtex
 from bibsync.model import Keyed, Person
 
 FIELD_ORDER = ["author", "title", "year", "month", "date", "eprintclass", "keywords", "abstract"]
+CHUNK = 1000  # entries per piece of output
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def render_bibtex(keyed: Sequence[Keyed], mappings: Mappings, *, ascii_only: bool = False,
                   header: str = "") -> str:
     """The whole ``.bib`` file. Entries are sorted by key (case-insensitively); output is deterministic."""
-    database = BibDatabase()
-    database.entries = [_entry(k, mappings, database, ascii_only) for k in
-                        sorted(keyed, key=lambda k: (k.key.lower(), k.key))]
+    return "".join(iter_bibtex(keyed, mappings, ascii_only=ascii_only, header=header))
+
+
+def iter_bibtex(keyed: Sequence[Keyed], mappings: Mappings, *, ascii_only: bool = False,
+                header: str = "") -> Iterator[str]:
+    """The ``.bib`` file in pieces, so that a large one is never held in memory whole."""
+    if header:
+        yield "".join(f"% {line}".rstrip() + "\n" for line in header.splitlines()) + "\n"
     writer = BibTexWriter()
     writer.indent = "  "
     writer.order_entries_by = None  # already sorted
@@ -42,9 +48,12 @@ def render_bibtex(keyed: Sequence[Keyed], mappings: Mappings, *, ascii_only: boo
     writer.display_order_sorting = SortingStrategy.ALPHABETICAL_ASC
     writer.contents = ["entries"]
     writer.entry_separator = "\n"
-    body: str = writer.write(database)
-    preamble = "".join(f"% {line}\n".rstrip() + "\n" for line in header.splitlines())
-    return preamble + ("\n" if preamble else "") + body
+    ordered = sorted(keyed, key=lambda k: (k.key.lower(), k.key))
+    for start in range(0, len(ordered), CHUNK):
+        database = BibDatabase()
+        database.entries = [_entry(k, mappings, database, ascii_only) for k in ordered[start : start + CHUNK]]
+        text: str = writer.write(database)
+        yield text if start == 0 else writer.entry_separator + text
 
 
 def _entry(keyed: Keyed, mappings: Mappings, database: BibDatabase, ascii_only: bool) -> dict[str, object]:

@@ -11,7 +11,7 @@ must not lowercase), ``issued`` date-parts, names as family / given / non-droppi
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bibsync.mappings import Mappings
@@ -22,9 +22,35 @@ TRUNCATED_NOTE = "Author list truncated in the source listing (et al.)"
 
 
 def render_csl(keyed: Sequence[Keyed], mappings: Mappings) -> str:
-    """The whole CSL-JSON file: items sorted by key, keys in a fixed order, UTF-8, trailing newline."""
-    items = [csl_item(k, mappings) for k in sorted(keyed, key=lambda k: (k.key.lower(), k.key))]
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    """The whole CSL-JSON file: items sorted by key, fields in a fixed order, UTF-8, trailing newline."""
+    return "".join(iter_csl(keyed, mappings))
+
+
+def iter_csl(keyed: Sequence[Keyed], mappings: Mappings) -> Iterator[str]:
+    """The CSL-JSON file in pieces, one item each, so that a large one is never held in memory whole.
+
+    One field per line (one name per line for authors), each value as compact JSON: as diff-friendly as
+    an indented dump, and written by json's C encoder rather than its pure-Python indenting one.
+    """
+    yield "["
+    for index, item in enumerate(sorted(keyed, key=lambda k: (k.key.lower(), k.key))):
+        yield ("," if index else "") + "\n" + _format_item(csl_item(item, mappings))
+    yield "\n]\n"
+
+
+def _format_item(item: dict[str, Any]) -> str:
+    lines = []
+    for name, value in item.items():
+        if name == "author":
+            people = ",\n".join(f"      {_json(person)}" for person in value)
+            lines.append(f'    "author": [\n{people}\n    ]')
+        else:
+            lines.append(f"    {_json(name)}: {_json(value)}")
+    return "  {\n" + ",\n".join(lines) + "\n  }"
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def csl_item(keyed: Keyed, mappings: Mappings) -> dict[str, Any]:

@@ -1,11 +1,15 @@
-"""File I/O at the edges: read a text file leniently, write one atomically."""
+"""File I/O at the edges: read a text file leniently, write one atomically (and only when it changes)."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+BLOCK = 1 << 20
 
 
 def read_text(path: Path) -> str:
@@ -15,29 +19,61 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of it.
+def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
+    """Write ``data`` (text, bytes, or text in pieces) to ``path`` so that readers see the old file or the
+    new one, never half of it."""
+    _write(path, [data] if isinstance(data, str | bytes) else data, only_if_changed=False)
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, and replace ``path`` in
-    one rename. The file keeps the mode of the one it replaces.
-    """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+
+def write_if_changed(path: Path, pieces: Iterable[str]) -> bool:
+    """Like :func:`write_atomic`, but leave ``path`` untouched (timestamp included) when it already holds
+    exactly this content. True when the file was written."""
+    return _write(path, pieces, only_if_changed=True)
+
+
+def same_content(path: Path, pieces: Iterable[str]) -> bool:
+    """Does ``path`` hold exactly this text (UTF-8)? Compared by digest, piece by piece."""
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece.encode("utf-8"))
+    return _file_digest(path) == digest.digest()
+
+
+def _write(path: Path, pieces: Iterable[str | bytes], *, only_if_changed: bool) -> bool:
+    """The bytes go to a temporary file in the same folder, are flushed to disk, and replace ``path`` in
+    one rename; the file keeps the mode of the one it replaces."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
+            for piece in pieces:
+                payload = piece.encode("utf-8") if isinstance(piece, str) else piece
+                digest.update(payload)
+                stream.write(payload)
             stream.flush()
+            if only_if_changed and _file_digest(path) == digest.digest():
+                os.unlink(temporary)
+                return False
             os.fsync(stream.fileno())
         try:
             os.chmod(temporary, path.stat().st_mode & 0o7777)
         except FileNotFoundError:
             os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
+        return True
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _file_digest(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").digest()
+    except (FileNotFoundError, IsADirectoryError):
+        return None
 
 
 def _umask() -> int:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bibsync.model import Diagnostic, Entry, Person, Severity, identity
-from bibsync.names import Token, TokenKind, parse_name, person_from_tokens
+from bibsync.names import MAX_NAME_TOKENS, Token, TokenKind, parse_name, person_from_tokens
 
 MONTHS = {
     name: number
@@ -260,7 +260,7 @@ def _candidate_splits(body: str, particles: frozenset[str]) -> list[_Split]:
     for index in range(len(pieces) - 1, -1, -1):
         piece = pieces[index]
         for at in range(1, len(piece)):
-            if piece[at].isupper() and piece[at - 1] not in " -'\u2019/":
+            if piece[at].isupper() and piece[at - 1] not in " -'\u2019/" and piece.count(" ", at) < MAX_NAME_TOKENS:
                 first = parse_name(piece[at:], particles)
                 if first is not None:
                     found.append(_Split(starts[index] + at, (first, *after)))
@@ -389,12 +389,13 @@ def _name_text(name: tuple[Token, ...]) -> str:
 
 def _drop_duplicates(entries: list[Entry], path: str, problems: list[Diagnostic]) -> list[Entry]:
     """Keep one entry per paper. Which one is chosen by content (the richest), never by position."""
+    identities = [identity(entry) for entry in entries]
     groups: dict[tuple[str, str], list[Entry]] = {}
-    for entry in entries:
-        groups.setdefault(identity(entry), []).append(entry)
+    for entry, same in zip(entries, identities, strict=True):
+        groups.setdefault(same, []).append(entry)
     kept: list[Entry] = []
-    for entry in entries:
-        group = groups[identity(entry)]
+    for entry, same in zip(entries, identities, strict=True):
+        group = groups[same]
         if len(group) == 1:
             kept.append(entry)
             continue

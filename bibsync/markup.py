@@ -80,35 +80,26 @@ def segments(text: str) -> tuple[Segment, ...]:
 @lru_cache(maxsize=4096)
 def _segments(text: str) -> tuple[Segment, ...]:
     found: list[Segment] = []
-    literal: list[str] = []
-
-    def flush() -> None:
-        if literal:
-            found.append(Segment(Kind.TEXT, "".join(literal)))
-            literal.clear()
-
-    index = 0
-    while index < len(text):
-        char = text[index]
-        end = None
-        if char == "$":
-            end = _math_end(text, index)
-            if end is not None:
-                flush()
-                found.append(Segment(Kind.MATH, text[index + 1 : end - 1]))
-        elif char == "\\":
-            end = _command_end(text, index)
+    literal_start = 0  # where the current run of literal text began
+    position = 0
+    for trigger in _TEX_TRIGGERS.finditer(text):
+        index = trigger.start()
+        if index < position:
+            continue  # inside the math or command just taken
+        if text[index] == "$":
+            end, kind, body = _math_end(text, index), Kind.MATH, slice(1, -1)
+        else:
+            end, kind, body = _command_end(text, index), Kind.TEX, slice(None)
             if end is not None and not _raw_balanced(text[index:end]) and text[index:end] not in ("\\{", "\\}"):
                 end = None  # e.g. \emph{a\{}: balanced for TeX, not for BibTeX's brace counting
-            if end is not None:
-                flush()
-                found.append(Segment(Kind.TEX, text[index:end]))
         if end is None:
-            literal.append(char)
-            index += 1
-        else:
-            index = end
-    flush()
+            continue  # a literal $ or backslash
+        if index > literal_start:
+            found.append(Segment(Kind.TEXT, text[literal_start:index]))
+        found.append(Segment(kind, text[index:end][body]))
+        literal_start = position = end
+    if literal_start < len(text):
+        found.append(Segment(Kind.TEXT, text[literal_start:]))
     return tuple(found)
 
 
@@ -245,6 +236,7 @@ _WORD_EDGE = "()[]{}:;,.!?\"'\u2018\u2019\u201c\u201d"
 _HYPHEN_PARTS = re.compile(r"([-/])")
 
 
+@lru_cache(maxsize=65536)
 def needs_protection(word: str) -> bool:
     """Capitals a style must not lowercase: acronyms (LLMs, CLIP-CLOP, GPT-3), inner capitals (MaxSAT,
     iPhone, TRecViT) and one-letter symbols (Top-K), but not a plain capitalised word (Compute-Optimal)."""
@@ -297,7 +289,6 @@ def protected_words(title: str, abstract: str = "") -> frozenset[str]:
     # Sentence case or Title Case? Judge by the longer words, which Title Case always capitalises.
     content_words = [w for i, w in enumerate(words[1:]) if w not in protected and sum(c.isalpha() for c in w) >= 4]
     sentence_case = len([w for w in content_words if w.strip(_WORD_EDGE)[:1].isupper()]) * 2 < len(content_words)
-    names, lowercase = _abstract_usage(abstract) if abstract else (set(), set())
     for index, word in capitalised:
         bare = word.strip(_WORD_EDGE)
         previous = words[index - 1]
@@ -305,32 +296,43 @@ def protected_words(title: str, abstract: str = "") -> frozenset[str]:
             protected.add(word)  # a sentence starts inside the title
         elif previous.endswith(":"):
             continue  # styles keep the capital after a colon themselves
-        elif sentence_case or (bare in names and bare.lower() not in lowercase):
+        elif sentence_case or _named_in_abstract(bare, abstract):
             protected.add(word)
     return frozenset(protected)
 
 
-def _abstract_usage(abstract: str) -> tuple[set[str], set[str]]:
-    """Words the abstract capitalises on their own mid-sentence (a name: "including Gopher."), and words
-    it writes in lowercase. A run of capitalised words ("Large Language Models (LLMs)") spells out a term,
-    not a name, so it is no evidence."""
-    raw_words = abstract.split()
-    words = [w.strip(_WORD_EDGE) for w in raw_words]
-    capital = [w[:1].isupper() for w in words]
-    names: set[str] = set()
-    lowercase: set[str] = set()
-    for index, word in enumerate(words):
-        if not word:
-            continue
-        if word[0].islower():
-            lowercase.add(word)
-            continue
-        sentence_start = index == 0 or raw_words[index - 1].endswith((".", "?", "!", ":"))
-        in_run = (index > 0 and capital[index - 1] and not sentence_start) or (
-            index + 1 < len(words) and capital[index + 1] and not raw_words[index].endswith((".", ",", ";", ":")))
-        if capital[index] and not sentence_start and not in_run:
-            names.add(word)
-    return names, lowercase
+_SENTENCE_END = (".", "?", "!", ":")
+_PREVIOUS_TOKEN = re.compile(r"(\S+)\s+\Z")
+_NEXT_TOKEN = re.compile(r"\s+(\S+)")
+
+
+@lru_cache(maxsize=16384)
+def _token_pattern(word: str) -> re.Pattern[str]:
+    """``word`` as a whole whitespace-separated token, punctuation around it allowed."""
+    edge = re.escape(_WORD_EDGE)
+    return re.compile(rf"(?<!\S)[{edge}]*{re.escape(word)}[{edge}]*(?!\S)")
+
+
+def _named_in_abstract(word: str, abstract: str) -> bool:
+    """Does the abstract treat ``word`` as a name: capitalised on its own mid-sentence ("including
+    Gopher."), and never in lowercase? A run of capitalised words ("Large Language Models (LLMs)")
+    spells out a term, not a name, so it is no evidence. Only the title's words are looked up."""
+    if word not in abstract or _token_pattern(word.lower()).search(abstract):
+        return False
+    for match in _token_pattern(word).finditer(abstract):
+        start, end = match.span()
+        before = _PREVIOUS_TOKEN.search(abstract[max(0, start - 200) : start])
+        after = _NEXT_TOKEN.match(abstract, end)
+        previous = before.group(1) if before else ""
+        if not previous or previous.endswith(_SENTENCE_END):
+            continue  # a sentence starts here
+        if previous.strip(_WORD_EDGE)[:1].isupper():
+            continue  # inside a run of capitalised words
+        run_follows = after is not None and after.group(1).strip(_WORD_EDGE)[:1].isupper()
+        if run_follows and not match.group().endswith((".", ",", ";", ":")):
+            continue  # the start of such a run
+        return True
+    return False
 
 
 # --- BibTeX ----------------------------------------------------------------------------------------

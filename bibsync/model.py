@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass, field
 
 from anyascii import anyascii
@@ -85,9 +86,12 @@ class Diagnostic:
         return f"{where}: {prefix}{self.message}"
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def fold(text: str) -> str:
     """Text reduced for comparison: ASCII, case-folded, letters and digits only ("Tomašev" == "tomasev")."""
-    return "".join(c for c in anyascii(text).casefold() if c.isalnum())
+    return _NOT_ALNUM.sub("", (text if text.isascii() else anyascii(text)).lower())
 
 
 def identity(entry: Entry) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bibsync.model import Person
 
@@ -49,6 +50,7 @@ def _shape(char: str) -> str:
     return "?"
 
 
+@lru_cache(maxsize=65536)
 def classify(text: str, particles: frozenset[str]) -> Token | None:
     """What kind of name token ``text`` is, or None when it cannot be part of a name."""
     if text in particles:
