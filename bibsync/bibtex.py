@@ -17,6 +17,7 @@ The entries are written by bibtexparser's writer; the values are escaped here fi
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from bibtexparser.bibdatabase import BibDatabase, BibDataString
 from bibtexparser.bwriter import BibTexWriter, SortingStrategy
@@ -87,6 +88,7 @@ def format_authors(authors: Sequence[Person], *, truncated: bool, ascii_only: bo
     return " and ".join(names)
 
 
+@lru_cache(maxsize=1 << 16)  # a group's names recur across its listing
 def format_name(person: Person, *, ascii_only: bool) -> str:
     """BibTeX's unambiguous "von Last, Jr, First" form: ``de las Casas, Diego``, ``King, Jr., Martin``."""
 

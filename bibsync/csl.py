@@ -42,15 +42,14 @@ def _format_item(item: dict[str, Any]) -> str:
     lines = []
     for name, value in item.items():
         if name == "author":
-            people = ",\n".join(f"      {_json(person)}" for person in value)
+            people = ",\n".join(f"      {_json(person)}" for person in value)  # one name per line
             lines.append(f'    "author": [\n{people}\n    ]')
         else:
             lines.append(f"    {_json(name)}: {_json(value)}")
     return "  {\n" + ",\n".join(lines) + "\n  }"
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def csl_item(keyed: Keyed, mappings: Mappings) -> dict[str, Any]:

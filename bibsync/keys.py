@@ -114,12 +114,12 @@ class KeyPattern:
 
 def _field_value(part: _Part, entry: Entry, stopwords: frozenset[str]) -> list[str]:
     """A field's value as words (modifiers like :abbr work on words)."""
-    families = [ascii_word(p.family) for p in entry.authors]
     match part.field:
         case "auth":
-            first = families[0] if families else ""
+            first = ascii_word(entry.authors[0].family) if entry.authors else ""
             return [first[: part.number] if part.number else first]
         case "authors":
+            families = [ascii_word(p.family) for p in entry.authors]
             chosen = families[: part.number] if part.number else families
             extra = ["EtAl"] if part.number and (len(families) > part.number or entry.truncated) else []
             return chosen + extra

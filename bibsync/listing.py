@@ -50,6 +50,10 @@ _HEADER_LIKE = re.compile(
     r"(?:,\s*(?P<year>\d{1,5}))?\s*(?P<rest>\S{1,12})?"
 )
 _ET_AL = re.compile(r"\s*\bet\.?\s+al\.?\s*$")
+# A letter that is not ASCII lowercase, straight after a character that can end a title (not a space,
+# hyphen, apostrophe or slash): where the first author may start. Unicode capitals are confirmed with
+# str.isupper(), which re cannot express.
+_GLUE = re.compile(r"(?<=[^\s\-'\u2019/])[^\W\d_a-z]")
 _INITIAL_AT_END = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 _ORGANISATIONS = re.compile(r"\s+\u00b7\s*(?=[^\u00b7]*$)")
 
@@ -259,8 +263,15 @@ def _candidate_splits(body: str, particles: frozenset[str]) -> list[_Split]:
     after: tuple[tuple[Token, ...], ...] = ()  # the names in the pieces right of the current one
     for index in range(len(pieces) - 1, -1, -1):
         piece = pieces[index]
-        for at in range(1, len(piece)):
-            if piece[at].isupper() and piece[at - 1] not in " -'\u2019/" and piece.count(" ", at) < MAX_NAME_TOKENS:
+        # The glue sits in the first author's first word, so only the last MAX_NAME_TOKENS words qualify.
+        lowest = len(piece)
+        for _ in range(MAX_NAME_TOKENS):
+            lowest = piece.rfind(" ", 0, lowest)
+            if lowest < 0:
+                break
+        for capital in _GLUE.finditer(piece, max(lowest, 0) + 1):
+            at = capital.start()
+            if piece[at].isupper():
                 first = parse_name(piece[at:], particles)
                 if first is not None:
                     found.append(_Split(starts[index] + at, (first, *after)))

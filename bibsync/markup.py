@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,7 +54,7 @@ _BIBTEX_ESCAPES = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
-_BIBTEX_ESCAPE_RE = re.compile(r"[\\{}&%$#_~^]")
+_BIBTEX_SPECIAL = re.compile(r"[\\{}&%$#_~^]")
 # Text commands CSL rich text can express; anything else goes through pylatexenc to plain Unicode.
 _CSL_WRAPPERS = {
     "emph": ("<i>", "</i>"),
@@ -72,12 +73,12 @@ _COMMAND = re.compile(r"\\([A-Za-z]+)")
 
 def segments(text: str) -> tuple[Segment, ...]:
     """Split listing text into literal text, math and TeX commands."""
-    if not _TEX_TRIGGERS.search(text):
+    if "\\" not in text and "$" not in text:  # `in` is far faster than a regex scan of a long abstract
         return (Segment(Kind.TEXT, text),) if text else ()
     return _segments(text)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)  # a text with TeX is split once, though three renderers read it
 def _segments(text: str) -> tuple[Segment, ...]:
     found: list[Segment] = []
     literal_start = 0  # where the current run of literal text began
@@ -267,6 +268,7 @@ def protection_spans(word: str) -> list[tuple[str, bool]]:
     return [s for s in [(before, False), *spans, (after, False)] if s[0]]
 
 
+@lru_cache(maxsize=1 << 17)  # the BibTeX and the CSL writer both ask, once per entry each
 def protected_words(title: str, abstract: str = "") -> frozenset[str]:
     """The title's words that a sentence-casing style must leave alone.
 
@@ -287,7 +289,7 @@ def protected_words(title: str, abstract: str = "") -> frozenset[str]:
     if not capitalised:
         return frozenset(protected)
     # Sentence case or Title Case? Judge by the longer words, which Title Case always capitalises.
-    content_words = [w for i, w in enumerate(words[1:]) if w not in protected and sum(c.isalpha() for c in w) >= 4]
+    content_words = [w for w in words[1:] if w not in protected and len(w.strip(_WORD_EDGE)) >= 4]
     sentence_case = len([w for w in content_words if w.strip(_WORD_EDGE)[:1].isupper()]) * 2 < len(content_words)
     for index, word in capitalised:
         bare = word.strip(_WORD_EDGE)
@@ -306,21 +308,28 @@ _PREVIOUS_TOKEN = re.compile(r"(\S+)\s+\Z")
 _NEXT_TOKEN = re.compile(r"\s+(\S+)")
 
 
-@lru_cache(maxsize=16384)
-def _token_pattern(word: str) -> re.Pattern[str]:
-    """``word`` as a whole whitespace-separated token, punctuation around it allowed."""
-    edge = re.escape(_WORD_EDGE)
-    return re.compile(rf"(?<!\S)[{edge}]*{re.escape(word)}[{edge}]*(?!\S)")
+def _tokens(word: str, text: str) -> Iterator[tuple[int, int]]:
+    """Where ``word`` stands in ``text`` as a whole whitespace-separated token, punctuation around it
+    allowed: (start, end) of the token. str.find does the searching, at C speed."""
+    found = text.find(word)
+    while found != -1:
+        start, end = found, found + len(word)
+        while start > 0 and text[start - 1] in _WORD_EDGE:
+            start -= 1
+        while end < len(text) and text[end] in _WORD_EDGE:
+            end += 1
+        if (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace()):
+            yield start, end
+        found = text.find(word, found + 1)
 
 
 def _named_in_abstract(word: str, abstract: str) -> bool:
     """Does the abstract treat ``word`` as a name: capitalised on its own mid-sentence ("including
     Gopher."), and never in lowercase? A run of capitalised words ("Large Language Models (LLMs)")
     spells out a term, not a name, so it is no evidence. Only the title's words are looked up."""
-    if word not in abstract or _token_pattern(word.lower()).search(abstract):
+    if word not in abstract or next(_tokens(word.lower(), abstract), None):
         return False
-    for match in _token_pattern(word).finditer(abstract):
-        start, end = match.span()
+    for start, end in _tokens(word, abstract):
         before = _PREVIOUS_TOKEN.search(abstract[max(0, start - 200) : start])
         after = _NEXT_TOKEN.match(abstract, end)
         previous = before.group(1) if before else ""
@@ -329,7 +338,7 @@ def _named_in_abstract(word: str, abstract: str) -> bool:
         if previous.strip(_WORD_EDGE)[:1].isupper():
             continue  # inside a run of capitalised words
         run_follows = after is not None and after.group(1).strip(_WORD_EDGE)[:1].isupper()
-        if run_follows and not match.group().endswith((".", ",", ";", ":")):
+        if run_follows and not abstract[start:end].endswith((".", ",", ";", ":")):
             continue  # the start of such a run
         return True
     return False
@@ -370,10 +379,15 @@ def _protect_words(text: str, protect: frozenset[str], ascii_only: bool) -> str:
 
 def escape_bibtex(text: str, *, ascii_only: bool = False) -> str:
     """Literal text as BibTeX: specials escaped; non-ASCII kept (UTF-8) or as LaTeX accents (ASCII)."""
-    escaped = _BIBTEX_ESCAPE_RE.sub(lambda m: _BIBTEX_ESCAPES[m.group()], text)
+    special = any(char in text for char in _BIBTEX_ESCAPES)  # fast; the regex runs only when needed
+    escaped = _BIBTEX_SPECIAL.sub(_escape_match, text) if special else text
     if ascii_only and not escaped.isascii():
         escaped = "".join(c if c.isascii() else _latex_accent(c) for c in escaped)
     return escaped
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    return _BIBTEX_ESCAPES[match.group()]
 
 
 def _tex_to_bibtex(source: str, ascii_only: bool) -> str:

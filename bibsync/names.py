@@ -81,6 +81,7 @@ def _is_initials(shape: str) -> bool:
     return shape.count("U") <= 3 and shape.replace("U", "").replace(".", "").replace("-", "") == ""
 
 
+@lru_cache(maxsize=1 << 16)  # a group's names recur across its listing
 def parse_name(text: str, particles: frozenset[str]) -> tuple[Token, ...] | None:
     """The tokens of ``text`` if it can be one person's name, else None."""
     words = text.split()
@@ -100,6 +101,7 @@ def parse_name(text: str, particles: frozenset[str]) -> tuple[Token, ...] | None
     return (*core, *suffix)
 
 
+@lru_cache(maxsize=1 << 16)
 def person_from_tokens(tokens: tuple[Token, ...]) -> Person:
     """Split a parsed name: the first run of particles starts the family name, else its last word does."""
     suffix = ""
