@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 BLOCK = 1 << 20
@@ -31,6 +33,49 @@ def write_if_changed(path: Path, pieces: Iterable[str]) -> bool:
     return _write(path, pieces, only_if_changed=True)
 
 
+def write_all_if_changed(
+    files: Sequence[tuple[Path, Callable[[], Iterable[str]]]], *, fork: bool = False
+) -> list[Path]:
+    """:func:`write_if_changed` for each (path, content) pair; returns the paths written.
+
+    With ``fork`` (and where the platform forks: Linux), a child process renders and writes the last file
+    while this one does the others, so two costly renderings share two cores. The child reports back
+    through a pipe; its errors are raised here, as the parent's own would be.
+    """
+    if not fork or len(files) < 2 or sys.platform != "linux":
+        return [path for path, pieces in files if write_if_changed(path, pieces())]
+    *own, (child_path, child_pieces) = files
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: one file, one report, and out without running the parent's exit handlers
+        os.close(read_end)
+        report = "interrupted"
+        try:
+            report = "written" if write_if_changed(child_path, child_pieces()) else "unchanged"
+        except OSError as error:
+            report = f"error\t{error.errno or 0}\t{error.strerror or error}"
+        finally:
+            os.write(write_end, report.encode("utf-8"))
+            os._exit(0)
+    os.close(write_end)
+    try:
+        written = [path for path, pieces in own if write_if_changed(path, pieces())]
+    finally:
+        os.waitpid(pid, 0)
+        with os.fdopen(read_end, "rb") as pipe:
+            report = pipe.read().decode("utf-8")
+    if report == "written":
+        written.append(child_path)
+    elif report.startswith("error\t"):
+        _, number, message = report.split("\t", 2)
+        raise OSError(int(number), message, str(child_path))
+    elif report != "unchanged":
+        raise KeyboardInterrupt  # the child was interrupted before it could report
+    return written
+
+
 def same_content(path: Path, pieces: Iterable[str]) -> bool:
     """Does ``path`` hold exactly this text (UTF-8)? Compared by digest, piece by piece."""
     digest = hashlib.sha256()
@@ -42,8 +87,13 @@ def same_content(path: Path, pieces: Iterable[str]) -> bool:
 def _write(path: Path, pieces: Iterable[str | bytes], *, only_if_changed: bool) -> bool:
     """The bytes go to a temporary file in the same folder, are flushed to disk, and replace ``path`` in
     one rename; the file keeps the mode of the one it replaces."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if path.parent.exists() and not path.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:  # name the file the user asked for, not a temporary one
+        raise OSError(error.errno, error.strerror, str(path)) from None
     try:
         digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as stream:

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 from conftest import FIXTURE, GOLDEN
 
 from bibsync.cli import cli
+from bibsync.cli import export as export_command
 from bibsync.fileio import write_atomic
 
 AS_OF = ["--as-of", "2026-11-26"]
@@ -197,3 +198,25 @@ def test_write_atomic_leaves_the_old_file_when_interrupted(tmp_path: Path, monke
         write_atomic(target, "new\n")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["refs.bib"]  # no temporary file left behind
+
+
+def test_large_exports_render_in_two_processes_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export_command, "PARALLEL_FROM", 0)
+    result = run(FIXTURE, "--bib", "refs.bib", "--csl", "refs.json", *AS_OF, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "wrote bibsync.lock, refs.bib, refs.json" in result.stderr
+    for name, golden in (("refs.bib", "fixture.bib"), ("refs.json", "fixture.json"), ("bibsync.lock", "fixture.lock")):
+        assert (tmp_path / name).read_bytes() == (GOLDEN / golden).read_bytes()
+    again = run(FIXTURE, "--bib", "refs.bib", "--csl", "refs.json", "--exit-code", *AS_OF, cwd=tmp_path)
+    assert again.exit_code == 0 and "everything up to date" in again.stderr
+
+
+def test_a_write_error_in_the_second_process_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_command, "PARALLEL_FROM", 0)
+    (tmp_path / "blocker").write_text("a file where a folder should be\n", encoding="utf-8")
+    result = run(FIXTURE, "--bib", "refs.bib", "--csl", "blocker/refs.json", *AS_OF, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "blocker/refs.json: cannot write: Not a directory" in result.stderr
+    assert (tmp_path / "refs.bib").exists()  # the first process's own file was written

@@ -14,6 +14,7 @@ from bibsync.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
 from bibsync.cli.common import load_project, project_options
 
 STDOUT = Path("-")
+PARALLEL_FROM = 2000  # entries from which the outputs are rendered in two processes
 
 
 @click.command("export")
@@ -62,7 +63,7 @@ def command(
     written under --exit-code; 2 bad usage or bad input (every problem is printed as file:line: message).
     """
     from bibsync.export import display_path, iter_bibtex, iter_csl
-    from bibsync.fileio import same_content, write_if_changed
+    from bibsync.fileio import same_content, write_all_if_changed
     from bibsync.model import Severity
 
     # A short-lived process that builds many small objects and frees little: the cyclic garbage
@@ -94,18 +95,18 @@ def command(
             click.echo(f"{display_path(path)}: not what `bibsync export` would write now", err=True)
         sys.exit(EXIT_PROBLEMS if stale else EXIT_OK)
 
-    written: list[str] = []
     for path, pieces in outputs:
         if path == STDOUT:
             sys.stdout.writelines(pieces())
-            continue
-        try:
-            # an unchanged file is not rewritten, so make and editors see no change
-            if write_if_changed(path, pieces()):
-                written.append(display_path(path))
-        except OSError as error:
-            click.echo(f"{display_path(path)}: cannot write: {error.strerror or error}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
+    files = [(path, pieces) for path, pieces in outputs if path != STDOUT]
+    try:
+        # An unchanged file is not rewritten, so make and editors see no change. A large export renders
+        # its .bib and .json on both cores.
+        written = [display_path(p) for p in write_all_if_changed(files, fork=len(project.keyed) >= PARALLEL_FROM)]
+    except OSError as error:
+        where = display_path(Path(error.filename)) if error.filename else "bibsync"
+        click.echo(f"{where}: cannot write: {error.strerror or error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     if not quiet:
         reserved = len(project.reserved_keys)
         summary = f"{len(project.keyed)} entries"
