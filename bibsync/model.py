@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from dataclasses import dataclass, field
 
 from anyascii import anyascii
@@ -86,12 +85,13 @@ class Diagnostic:
         return f"{where}: {prefix}{self.message}"
 
 
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 
 
 def fold(text: str) -> str:
     """Text reduced for comparison: ASCII, case-folded, letters and digits only ("Tomašev" == "tomasev")."""
-    return _NOT_ALNUM.sub("", (text if text.isascii() else anyascii(text)).lower())
+    ascii_text = text if text.isascii() else anyascii(text)
+    return ascii_text.lower().encode("ascii").translate(None, _NOT_ALNUM).decode("ascii")
 
 
 def identity(entry: Entry) -> tuple[str, str]:
