@@ -204,9 +204,10 @@ def assign_keys(
     """
     if regenerate:
         lock = {}
-    entries = _remember_inferred_years(entries, lock)
+    folded = _Folded()
+    entries = _remember_inferred_years(entries, lock, folded)
     notes: list[Diagnostic] = []
-    matched = _match_locked(entries, lock, path, notes)
+    matched = _match_locked(entries, lock, path, notes, folded)
     taken = {key.lower() for key in lock}
     newcomers = [e for e in entries if id(e) not in matched]
     fresh = _new_keys(newcomers, pattern, stopwords, taken)
@@ -214,26 +215,51 @@ def assign_keys(
     keyed: list[Keyed] = []
     new_lock = dict(lock)
     for entry in entries:
-        key = matched.get(id(entry)) or fresh[id(entry)]
-        keyed.append(Keyed(key, entry))
-        new_lock[key] = LockRecord.of(key, entry)
+        record = matched.get(id(entry))
+        if record is None:
+            record = LockRecord.of(fresh[id(entry)], entry)
+        keyed.append(Keyed(record.key, entry))
+        new_lock[record.key] = record
     keyed.sort(key=lambda k: (k.key.lower(), k.key))
     return Assignment(tuple(keyed), new_lock, tuple(notes))
 
 
-def _remember_inferred_years(entries: Sequence[Entry], lock: Mapping[str, LockRecord]) -> list[Entry]:
+class _Folded:
+    """Each entry's and locked record's folded title and first author (see :func:`fold`), computed once:
+    matching asks for them many times."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[str, str]] = {}
+        self._records: dict[str, tuple[str, str]] = {}
+
+    def entry(self, entry: Entry) -> tuple[str, str]:
+        found = self._entries.get(id(entry))
+        if found is None:
+            found = self._entries[id(entry)] = identity(entry)
+        return found
+
+    def record(self, record: LockRecord) -> tuple[str, str]:
+        found = self._records.get(record.key)
+        if found is None:
+            found = self._records[record.key] = (fold(record.title), fold(record.authors[0]) if record.authors else "")
+        return found
+
+
+def _remember_inferred_years(entries: Sequence[Entry], lock: Mapping[str, LockRecord], folded: _Folded) -> list[Entry]:
     """A date without a year ("LGJan 30") resolves against today, so it would move to next year every
     January. Once its paper is locked, the year it was first given is the one that stays."""
     if not lock or not any(e.year_inferred for e in entries):
         return list(entries)
     dates: dict[tuple[str, str, int, int], dt.date] = {}
     for record in lock.values():
-        family = fold(record.authors[0]) if record.authors else ""
-        dates[(fold(record.title), family, record.date.month, record.date.day)] = record.date
+        dates[(*folded.record(record), record.date.month, record.date.day)] = record.date
     remembered = []
     for entry in entries:
-        locked = dates.get((*identity(entry), entry.date.month, entry.date.day)) if entry.year_inferred else None
-        remembered.append(replace(entry, date=locked) if locked and locked != entry.date else entry)
+        if entry.year_inferred:
+            locked = dates.get((*folded.entry(entry), entry.date.month, entry.date.day))
+            if locked and locked != entry.date:
+                entry = replace(entry, date=locked)
+        remembered.append(entry)
     return remembered
 
 
@@ -270,17 +296,15 @@ def _new_keys(
 
 
 def _match_locked(
-    entries: Sequence[Entry], lock: Mapping[str, LockRecord], path: str, notes: list[Diagnostic]
-) -> dict[int, str]:
-    """Pair entries with their locked predecessors: exactly where possible, then tolerating corrections."""
+    entries: Sequence[Entry], lock: Mapping[str, LockRecord], path: str, notes: list[Diagnostic], folded: _Folded
+) -> dict[int, LockRecord]:
+    """Pair entries with their locked predecessors: exactly where possible, then tolerating corrections.
+    Returns, for each matched entry (by id), its lock record as it must now read, under the locked key."""
     if not lock:
         return {}
-    matched: dict[int, str] = {}
+    matched: dict[int, LockRecord] = {}
     records = sorted(lock.values(), key=lambda r: r.key)
     remaining_entries = sorted(entries, key=content_order)
-
-    def first_family(record: LockRecord) -> str:
-        return fold(record.authors[0]) if record.authors else ""
 
     # Exact stages, strictest first: title+author+date, title+author (date fixed), title+date (author's
     # spelling fixed: the old and new first author must still look alike, or share co-authors).
@@ -289,9 +313,9 @@ def _match_locked(
 
     stages: list[tuple[Callable[[Entry], object], Callable[[LockRecord], object], Callable[[Entry, LockRecord], bool]]]
     stages = [
-        (lambda e: (*identity(e), e.date), lambda r: (fold(r.title), first_family(r), r.date), anything),
-        (identity, lambda r: (fold(r.title), first_family(r)), anything),
-        (lambda e: (identity(e)[0], e.date), lambda r: (fold(r.title), r.date), _same_people),
+        (lambda e: (*folded.entry(e), e.date), lambda r: (*folded.record(r), r.date), anything),
+        (folded.entry, folded.record, anything),
+        (lambda e: (folded.entry(e)[0], e.date), lambda r: (folded.record(r)[0], r.date), _same_people),
     ]
     for entry_identity, record_identity, acceptable in stages:
         by_identity: dict[object, list[LockRecord]] = {}
@@ -305,8 +329,7 @@ def _match_locked(
             if candidates:
                 record = candidates[0]
                 used.add(record.key)
-                matched[id(entry)] = record.key
-                current = LockRecord.of(record.key, entry)
+                current = matched[id(entry)] = LockRecord.of(record.key, entry)
                 changed = next((what for what, old, new in (("title", record.title, current.title),
                                                             ("authors", record.authors, current.authors),
                                                             ("date", record.date, current.date)) if old != new), None)
@@ -337,7 +360,7 @@ def _match_locked(
     for _, key, _, entry, record in pairs:
         if id(entry) in matched or key in used_keys:
             continue
-        matched[id(entry)] = key
+        matched[id(entry)] = LockRecord.of(key, entry)
         used_keys.add(key)
         notes.append(_kept(path, entry, record, "title" if record.title != entry.title else "authors"))
     return matched

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bibsync.model import Diagnostic, Entry, Person, Severity, identity
-from bibsync.names import MAX_NAME_TOKENS, Token, TokenKind, parse_name, person_from_tokens
+from bibsync.names import MAX_NAME_TOKENS, Token, TokenKind, parse_name, person_from_tokens, person_named
 
 MONTHS = {
     name: number
@@ -245,9 +245,10 @@ def _split_tags(body: str) -> tuple[str, bool, tuple[str, ...]]:
         body = parts[0]
         organisations = tuple(dict.fromkeys(o.strip() for o in parts[1].split(",") if o.strip()))
     truncated = False
-    stripped = _ET_AL.sub("", body)
-    if stripped != body:
-        body, truncated = stripped, True
+    if "al" in body[-8:]:  # cheap test first: the regex would scan the whole line
+        stripped = _ET_AL.sub("", body)
+        if stripped != body:
+            body, truncated = stripped, True
     return body.strip(), truncated, organisations
 
 
@@ -335,7 +336,7 @@ def _choose_split(
     problems: list[Diagnostic],
     particles: frozenset[str],
 ) -> tuple[str, tuple[Person, ...]] | None:
-    normalised = " ".join(body.split())
+    normalised = " ".join(body.split()) if pinned else body
     for title in pinned:
         if normalised.startswith(title) and len(normalised) > len(title):
             used_pins.add(title)
@@ -372,7 +373,8 @@ def _choose_split(
                 Severity.WARNING,
             )
         )
-    return title, tuple(person_from_tokens(name) for name in best.names)
+    people = (person_named(_name_text(name), particles) for name in best.names)
+    return title, tuple(p for p in people if p is not None)
 
 
 def _lenient_authors(text: str, particles: frozenset[str]) -> tuple[Person, ...] | None:

@@ -101,7 +101,13 @@ def parse_name(text: str, particles: frozenset[str]) -> tuple[Token, ...] | None
     return (*core, *suffix)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 16)  # keyed by text: hashing a string is cached, hashing tokens is not
+def person_named(text: str, particles: frozenset[str]) -> Person | None:
+    """The person ``text`` names, or None when it cannot be a name."""
+    tokens = parse_name(text, particles)
+    return person_from_tokens(tokens) if tokens is not None else None
+
+
 def person_from_tokens(tokens: tuple[Token, ...]) -> Person:
     """Split a parsed name: the first run of particles starts the family name, else its last word does."""
     suffix = ""
