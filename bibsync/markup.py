@@ -195,10 +195,6 @@ def _raw_balanced(text: str) -> bool:
     return depth == 0
 
 
-def has_tex(text: str) -> bool:
-    return any(s.kind is not Kind.TEXT for s in segments(text))
-
-
 # --- plain Unicode ---------------------------------------------------------------------------------
 
 
