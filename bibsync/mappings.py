@@ -87,7 +87,8 @@ def load_mappings(overrides: Mapping[str, Any] | None = None) -> Mappings:
     """The shipped mappings with the project's overrides applied.
 
     ``overrides`` is the ``[tool.bibsync.mappings]`` table: ``categories.<CODE>`` rows replace or add
-    categories, ``types`` and ``keywords`` entries replace single values, ``stopwords`` adds words.
+    categories, ``types`` and ``keywords`` entries replace single values, ``stopwords`` and ``particles``
+    add words.
     """
     data = _shipped()
     overrides = dict(overrides or {})
