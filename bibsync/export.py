@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bibsync import bibtex, csl
 from bibsync.config import Config
-from bibsync.fileio import read_text
+from bibsync.fileio import display_path, read_text
 from bibsync.keys import KeyPattern, PatternError, assign_keys
 from bibsync.listing import parse_listing
 from bibsync.lockfile import format_lock, parse_lock
@@ -43,14 +43,6 @@ class Project:
     lock_changed: bool
     reserved_keys: tuple[str, ...]  # locked keys whose paper left the listing
     ascii_only: bool = False
-
-
-def display_path(path: Path) -> str:
-    """A path as the user would write it: relative to the current folder when it is inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def build_project(

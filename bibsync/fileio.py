@@ -1,13 +1,15 @@
-"""File I/O at the edges: read a text file leniently, write one atomically (and only when it changes)."""
+"""File I/O at the edges: read a text file leniently, write one atomically (and only when it changes).
+
+`bibsync check` reads through this module on every commit, so what only writing needs (tempfile,
+hashlib) is imported when a write happens.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -19,6 +21,14 @@ def read_text(path: Path) -> str:
     data = path.read_bytes()
     text = data.decode("utf-8-sig")
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would write it: relative to the current folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
@@ -78,6 +88,8 @@ def write_all_if_changed(
 
 def same_content(path: Path, pieces: Iterable[str]) -> bool:
     """Does ``path`` hold exactly this text (UTF-8)? Compared by digest, piece by piece."""
+    import hashlib
+
     digest = hashlib.sha256()
     for piece in pieces:
         digest.update(piece.encode("utf-8"))
@@ -87,6 +99,9 @@ def same_content(path: Path, pieces: Iterable[str]) -> bool:
 def _write(path: Path, pieces: Iterable[str | bytes], *, only_if_changed: bool) -> bool:
     """The bytes go to a temporary file in the same folder, are flushed to disk, and replace ``path`` in
     one rename; the file keeps the mode of the one it replaces."""
+    import hashlib
+    import tempfile
+
     try:
         if path.parent.exists() and not path.parent.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
@@ -119,6 +134,8 @@ def _write(path: Path, pieces: Iterable[str | bytes], *, only_if_changed: bool) 
 
 
 def _file_digest(path: Path) -> bytes | None:
+    import hashlib
+
     try:
         with path.open("rb") as stream:
             return hashlib.file_digest(stream, "sha256").digest()

@@ -20,6 +20,7 @@ from bibsync.check.citations import Citation, Scan, scan_latex, scan_markdown
 from bibsync.check.findings import ERROR, BibSource, Finding, LockState, Source, analyse
 from bibsync.check.settings import CheckSettings
 from bibsync.config import Config
+from bibsync.fileio import display_path, read_text
 
 LATEX_SUFFIXES = frozenset({".tex", ".ltx", ".latex"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".qmd", ".rmd", ".rmarkdown"})
@@ -50,15 +51,6 @@ class CheckResult(NamedTuple):
         return len(self.findings) - self.errors
 
 
-def display(path: Path) -> str:
-    """A path as findings show it: relative to the current folder when inside it."""
-    absolute = path if path.is_absolute() else Path.cwd() / path
-    try:
-        return os.path.relpath(absolute) if absolute.resolve().is_relative_to(Path.cwd().resolve()) else str(absolute)
-    except ValueError:
-        return str(absolute)
-
-
 def run_check(
     config: Config,
     settings: CheckSettings,
@@ -68,7 +60,7 @@ def run_check(
     csl: Sequence[Path] = (),
 ) -> CheckResult:
     """Check ``files`` (or, with none, the configured sources) against the bibliographies."""
-    missing = [f"{display(path)}: no such file" for path in files if not path.exists()]
+    missing = [f"{display_path(path)}: no such file" for path in files if not path.exists()]
     if missing:
         raise CheckInputError(missing)
     named_sources, full_check = _classify(config, files)
@@ -97,10 +89,10 @@ def run_check(
             problems.extend(read_problems)
             if text is None:
                 if generated and not read_problems:
-                    findings.append(Finding(display(path), 1, 1, "missing: run `bibsync export` to write it"))
+                    findings.append(Finding(display_path(path), 1, 1, "missing: run `bibsync export` to write it"))
                 continue
             parsed = parse_csl_json(text) if kind == "csl" else parse_bibtex(text)
-            bibliographies.append(BibSource(display(path), parsed, generated))
+            bibliographies.append(BibSource(display_path(path), parsed, generated))
 
     sources = _scan_sources(source_paths, settings, problems, meanwhile=read_bibliographies)
     if problems:
@@ -117,7 +109,7 @@ def run_check(
         findings.extend(_stale_outputs(config, [p for p, _ in bib_inputs if _is_generated(config, p)]))
     findings.sort()
     return CheckResult(findings, len(sources), len(bibliographies), full_check,
-                       tuple(display(p) for p in skipped))
+                       tuple(display_path(p) for p in skipped))
 
 
 def _classify(config: Config, files: Sequence[Path]) -> tuple[list[Path], bool]:
@@ -195,7 +187,7 @@ def _scan_sources(paths: Sequence[Path], settings: CheckSettings, problems: list
         if isinstance(result, str):
             problems.append(result)
         else:
-            sources.append(Source(display(path), result))
+            sources.append(Source(display_path(path), result))
     return sources
 
 
@@ -276,19 +268,18 @@ def _scan(path: Path, text: str, settings: CheckSettings) -> Scan:
 
 
 def _read(path: Path, problems: list[str], *, missing_ok: bool = False) -> str | None:
-    """UTF-8 text (BOM dropped, line ends normalised, as bibsync.fileio.read_text), or None and a problem."""
+    """UTF-8 text (see :func:`bibsync.fileio.read_text`), or None and a problem."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+        return read_text(path)
     except FileNotFoundError:
         if not missing_ok:
-            problems.append(f"{display(path)}: no such file")
+            problems.append(f"{display_path(path)}: no such file")
     except IsADirectoryError:
-        problems.append(f"{display(path)}: is a folder, not a file")
+        problems.append(f"{display_path(path)}: is a folder, not a file")
     except PermissionError:
-        problems.append(f"{display(path)}: permission denied")
+        problems.append(f"{display_path(path)}: permission denied")
     except UnicodeDecodeError as error:
-        problems.append(f"{display(path)}: not UTF-8 text (byte {error.start}); save the file as UTF-8")
+        problems.append(f"{display_path(path)}: not UTF-8 text (byte {error.start}); save the file as UTF-8")
     return None
 
 
@@ -320,7 +311,7 @@ def _lock_state(config: Config) -> LockState | None:
     from bibsync.lockfile import parse_lock
 
     path = config.lock_path
-    shown = display(path)
+    shown = display_path(path)
     problems: list[str] = []
     text = _read(path, problems)
     if text is None:
@@ -373,7 +364,7 @@ def _stale_outputs(config: Config, generated: Sequence[Path]) -> list[Finding]:
             expected.append((path, render_csl(project)))
     if project.lock_changed:
         expected.append((project.lock_path, project.lock_text))
-    listing = display(project.listing_path)
+    listing = display_path(project.listing_path)
     findings: list[Finding] = []
     for path, text in expected:
         problems: list[str] = []
@@ -382,11 +373,11 @@ def _stale_outputs(config: Config, generated: Sequence[Path]) -> list[Finding]:
             raise CheckInputError(problems)
         if current is None:
             if path == project.lock_path:  # (a missing output is reported already)
-                findings.append(Finding(display(path), 1, 1, "missing: run `bibsync export` to write it"))
+                findings.append(Finding(display_path(path), 1, 1, "missing: run `bibsync export` to write it"))
             continue
         line = _first_difference(current, text.replace("\r\n", "\n"))
         if line is not None:
-            findings.append(Finding(display(path), line, 1,
+            findings.append(Finding(display_path(path), line, 1,
                                     f"out of date: `bibsync export` would write this differently from {listing} "
                                     "now (first difference on this line); run `bibsync export` and commit the result"))
     return findings

@@ -62,8 +62,8 @@ def command(
     Exit status: 0 written or up to date; 1 warnings under --strict, stale under --check, or a file
     written under --exit-code; 2 bad usage or bad input (every problem is printed as file:line: message).
     """
-    from bibsync.export import display_path, iter_bibtex, iter_csl
-    from bibsync.fileio import same_content, write_all_if_changed
+    from bibsync.export import iter_bibtex, iter_csl
+    from bibsync.fileio import display_path, same_content, write_all_if_changed
     from bibsync.model import Severity
 
     # A short-lived process that builds many small objects and frees little: the cyclic garbage
