@@ -1,12 +1,19 @@
 """BibTeX writer: keyed entries -> a ``.bib`` file for bibtex (classic styles) and biber (biblatex).
 
-Fields, in this order: author, title, year, month, date, eprintclass, keywords, abstract.
+Fields, in this order: author, title, journal/booktitle, year, month, date, volume, number, pages,
+publisher, doi, eprint, archiveprefix, primaryclass, eprintclass, url, keywords, abstract.
 
 * ``author`` in "von Last, Jr, First" form joined by ``and``; a truncated list ends ``and others``.
 * ``title`` with capitals that styles must not lowercase brace-protected (``{CLIP-CLOP}``,
   ``{MaxSAT}``), see :func:`bibsync.markup.protected_words`.
 * ``month`` as the standard macro (``may``), which both bibtex and biber read as a month.
 * ``eprintclass`` is biblatex's field for the arXiv class (``cs.LG``); classic styles ignore it.
+* An entry ``bibsync enrich`` found on arXiv gets ``eprint`` / ``archiveprefix`` / ``primaryclass``
+  (arXiv's own BibTeX fields, which biblatex maps to eprint / eprinttype / eprintclass) instead of
+  ``eprintclass``, and ``doi`` and ``url`` verbatim. One found published becomes that venue's type
+  (``article`` / ``inproceedings`` from mappings/types.toml) with its journal or booktitle and the
+  details that type takes (volume, number, pages, publisher), and the venue's year alone (the
+  listing's date is the preprint's).
 * UTF-8 by default (biber, or bibtex8 / pdflatex with inputenc); ``ascii_only`` writes LaTeX accents
   (``Veli{\\v{c}}kovi{\\'c}``) for classic 8-bit bibtex.
 
@@ -16,6 +23,7 @@ The entries are written by bibtexparser's writer; the values are escaped here fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
@@ -24,10 +32,13 @@ from bibtexparser.bwriter import BibTexWriter, SortingStrategy
 
 from bibsync.mappings import Mappings
 from bibsync.markup import escape_bibtex, protected_words, to_bibtex
-from bibsync.model import Keyed, Person
+from bibsync.model import Entry, Keyed, Person
 
-FIELD_ORDER = ["author", "title", "year", "month", "date", "eprintclass", "keywords", "abstract"]
+FIELD_ORDER = ["author", "title", "journal", "booktitle", "year", "month", "date", "volume", "number", "pages",
+               "publisher", "doi", "eprint", "archiveprefix", "primaryclass", "eprintclass", "url", "keywords",
+               "abstract"]
 CHUNK = 1000  # entries per piece of output
+_PAGE_RANGE = re.compile(r"\s*[-\u2010-\u2015]+\s*")  # 1-10, 1--10, 1–10 (dashes): BibTeX's range is "--"
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -63,22 +74,56 @@ def _entry(keyed: Keyed, mappings: Mappings, database: BibDatabase, ascii_only: 
     keywords = [*category.keywords, *entry.organisations]
     if entry.has_code:
         keywords.append(mappings.code_keyword)
+    venue_types = mappings.venue_types(entry)
     fields: dict[str, object] = {
-        "ENTRYTYPE": mappings.entry_type("bibtex"),
+        "ENTRYTYPE": venue_types.bibtex if venue_types else mappings.entry_type("bibtex"),
         "ID": keyed.key,
         "author": format_authors(entry.authors, truncated=entry.truncated, ascii_only=ascii_only),
         "title": to_bibtex(entry.title, ascii_only=ascii_only,
                            protect=protected_words(entry.title, entry.abstract)),
-        "year": str(entry.date.year),
-        "month": BibDataString(database, MONTH_MACROS[entry.date.month - 1]),
-        "date": entry.date.isoformat(),
         "keywords": escape_bibtex(", ".join(dict.fromkeys(keywords)), ascii_only=ascii_only),
     }
-    if category.arxiv:
-        fields["eprintclass"] = category.arxiv
+    fields.update(_date_fields(entry, database))
+    if venue_types and entry.venue:
+        venue = entry.venue
+        fields[venue_types.bibtex_container] = escape_bibtex(venue.title, ascii_only=ascii_only)
+        published = {"volume": venue.volume, "number": venue.issue, "pages": _PAGE_RANGE.sub("--", venue.pages),
+                     "publisher": venue.publisher}
+        fields.update({name: escape_bibtex(value, ascii_only=ascii_only) for name, value in published.items()
+                       if value and name in venue_types.bibtex_fields})
+    if entry.doi:
+        fields["doi"] = verbatim(entry.doi)
+    if entry.url:
+        fields["url"] = verbatim(entry.url)
+    arxiv_class = entry.arxiv_class or category.arxiv
+    if entry.arxiv_id:
+        fields.update(eprint=entry.arxiv_id, archiveprefix="arXiv")
+        if arxiv_class:
+            fields["primaryclass"] = arxiv_class
+    elif arxiv_class:
+        fields["eprintclass"] = arxiv_class
     if entry.abstract:
         fields["abstract"] = to_bibtex(entry.abstract, ascii_only=ascii_only)
     return fields
+
+
+def _date_fields(entry: Entry, database: BibDatabase) -> dict[str, object]:
+    """year, month and date: the listing's date, or for a published paper the venue's year alone (the
+    listing's month and day are the preprint's)."""
+    if entry.venue is not None:
+        year = str(entry.venue.year or entry.date.year)
+        return {"year": year, "date": year}
+    return {
+        "year": str(entry.date.year),
+        "month": BibDataString(database, MONTH_MACROS[entry.date.month - 1]),
+        "date": entry.date.isoformat(),
+    }
+
+
+def verbatim(value: str) -> str:
+    """A DOI or URL as biblatex's verbatim fields take it: as is, but braces (which would unbalance the
+    field) and spaces percent-encoded."""
+    return value.replace("{", "%7B").replace("}", "%7D").replace(" ", "%20")
 
 
 def format_authors(authors: Sequence[Person], *, truncated: bool, ascii_only: bool) -> str:

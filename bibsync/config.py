@@ -18,6 +18,7 @@ folder that holds it. Command-line options override it.
 
     [tool.bibsync.sync]               # read by `bibsync sync`
     [tool.bibsync.check]              # read by `bibsync check`
+    [tool.bibsync.enrich]             # read by `bibsync enrich`, and by every command applying its results
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ _TOP_LEVEL_KEYS = {
     "mappings",
     "sync",
     "check",
+    "enrich",
 }
 
 
@@ -52,7 +54,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Config:
-    """Settings shared by every command. ``sync`` and ``check`` hold their raw tables, which the
+    """Settings shared by every command. ``sync``, ``check`` and ``enrich`` hold their raw tables, which the
     commands validate themselves."""
 
     root: Path  # the folder relative paths are resolved against
@@ -68,6 +70,7 @@ class Config:
     mappings: Mapping[str, Any] = field(default_factory=dict)
     sync: Mapping[str, Any] = field(default_factory=dict)
     check: Mapping[str, Any] = field(default_factory=dict)
+    enrich: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def lock_path(self) -> Path:
@@ -151,6 +154,7 @@ def parse_config(table: Mapping[str, Any], *, root: Path, source: Path | None = 
         mappings=table_of("mappings"),
         sync=table_of("sync"),
         check=table_of("check"),
+        enrich=table_of("enrich"),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bibsync import bibtex, csl
-from bibsync.config import Config
+from bibsync.config import Config, ConfigError
 from bibsync.fileio import display_path, read_text
 from bibsync.keys import KeyPattern, PatternError, assign_keys
 from bibsync.listing import parse_listing
@@ -43,6 +43,7 @@ class Project:
     lock_changed: bool
     reserved_keys: tuple[str, ...]  # locked keys whose paper left the listing
     ascii_only: bool = False
+    enriched: int = 0  # entries that `bibsync enrich` results were applied to
 
 
 def build_project(
@@ -52,8 +53,13 @@ def build_project(
     lock: Path | None = None,
     as_of: dt.date | None = None,
     regenerate_keys: bool = False,
+    enrich: bool = True,
 ) -> Project:
-    """Read and parse the listing and the lock file; raise :class:`InputError` with every problem."""
+    """Read and parse the listing and the lock file; raise :class:`InputError` with every problem.
+
+    With ``enrich`` (the default), what ``bibsync enrich`` found (``bibsync.enrich.json``) is applied to
+    the keyed entries; keys never depend on it.
+    """
     listing_path = listing or config.listing
     if listing_path is None:
         raise InputError([Diagnostic("bibsync", 0, "no listing: pass LISTING or set 'listing' in the config")])
@@ -86,9 +92,15 @@ def build_project(
     assignment = assign_keys(parsed.entries, locked, pattern=pattern, stopwords=mappings.stopwords,
                              path=shown, regenerate=regenerate_keys)
     notes = [*parsed.warnings, *assignment.notes, *_unknown_categories(parsed.entries, mappings, shown)]
+    keyed = assignment.keyed
+    enriched = 0
+    if enrich:
+        keyed, enrich_notes = _apply_enrichment(config, lock_path, keyed)
+        enriched = sum(1 for before, after in zip(assignment.keyed, keyed, strict=True) if before is not after)
+        notes.extend(enrich_notes)
     lock_text = format_lock(assignment.lock.values())
     return Project(
-        keyed=assignment.keyed,
+        keyed=keyed,
         warnings=tuple(sorted(notes, key=lambda d: (d.path, d.line, d.message))),
         mappings=mappings,
         listing_path=listing_path,
@@ -97,7 +109,31 @@ def build_project(
         lock_changed=lock_text != old_lock_text,
         reserved_keys=assignment.reserved,
         ascii_only=config.ascii,
+        enriched=enriched,
     )
+
+
+def _apply_enrichment(config: Config, lock_path: Path,
+                      keyed: tuple[Keyed, ...]) -> tuple[tuple[Keyed, ...], list[Diagnostic]]:
+    """The keyed entries with the enrichment file applied (unchanged when there is none)."""
+    from bibsync.enrich.apply import apply_records
+    from bibsync.enrich.settings import enrich_settings
+    from bibsync.enrich.store import parse_store
+
+    try:
+        settings = enrich_settings(config, lock=lock_path)
+    except ConfigError as error:
+        where, _, message = str(error).partition(": ")  # ConfigError messages start with the file
+        raise InputError([Diagnostic(where, 0, message)]) from None
+    if not settings.file.exists():
+        return keyed, []
+    shown = display_path(settings.file)
+    problems: list[Diagnostic] = []
+    text = _read(settings.file, shown, problems)
+    records, store_problems = parse_store(text, shown)
+    if problems or store_problems:
+        raise InputError([*problems, *store_problems])
+    return apply_records(keyed, records, settings, shown)
 
 
 def render_bibtex(project: Project, *, ascii: bool | None = None) -> str:

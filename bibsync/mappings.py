@@ -15,7 +15,10 @@ from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bibsync.model import Entry
 
 
 class MappingError(ValueError):
@@ -30,12 +33,26 @@ class Category:
 
 
 @dataclass(frozen=True, slots=True)
+class VenueTypes:
+    """The types and container fields an entry takes once it is known to be published (see types.toml)."""
+
+    kind: str  # "journal", "proceedings"
+    bibtex: str
+    bibtex_container: str
+    bibtex_fields: tuple[str, ...]  # of volume, number, pages, publisher: those the BibTeX type takes
+    csl: str
+    zotero: str
+    zotero_container: str
+
+
+@dataclass(frozen=True, slots=True)
 class Mappings:
     categories: Mapping[str, Category]
     entry_types: Mapping[str, str]  # output format ("bibtex", "csl", "zotero") -> entry type
     code_keyword: str
     stopwords: frozenset[str]
     particles: frozenset[str]
+    venues: Mapping[str, VenueTypes]
 
     def category(self, code: str) -> Category:
         """The mapping for a category code; an unknown code stands for itself."""
@@ -44,6 +61,10 @@ class Mappings:
 
     def entry_type(self, output: str) -> str:
         return self.entry_types[output]
+
+    def venue_types(self, entry: Entry) -> VenueTypes | None:
+        """The types of the venue ``entry`` was published in (None for a preprint or an unknown kind)."""
+        return self.venues.get(entry.venue.kind) if entry.venue is not None else None
 
 
 def mappings_dir() -> Traversable:
@@ -73,6 +94,7 @@ def _shipped() -> dict[str, Any]:
         "categories": categories.get("categories", {}),
         "types": types.get("types", {}),
         "keywords": types.get("keywords", {}),
+        "venues": types.get("venues", {}),
         "stopwords": _word_list("stopwords.txt"),
         "particles": _word_list("particles.txt"),
     }
@@ -92,7 +114,7 @@ def load_mappings(overrides: Mapping[str, Any] | None = None) -> Mappings:
     """
     data = _shipped()
     overrides = dict(overrides or {})
-    unknown = set(overrides) - {"categories", "types", "keywords", "stopwords", "particles"}
+    unknown = set(overrides) - {"categories", "types", "keywords", "stopwords", "particles", "venues"}
     if unknown:
         raise MappingError(f"unknown mappings table(s): {', '.join(sorted(unknown))}")
 
@@ -103,12 +125,14 @@ def load_mappings(overrides: Mapping[str, Any] | None = None) -> Mappings:
         if not isinstance(types.get(output), str) or not types[output]:
             raise MappingError(f"mappings: types.{output} must be a non-empty string")
     keywords = {**data["keywords"], **_table(overrides, "keywords")}
+    raw_venues: dict[str, Any] = {**data["venues"], **_table(overrides, "venues")}
     return Mappings(
         categories=categories,
         entry_types=types,
         code_keyword=str(keywords.get("code", "code")),
         stopwords=frozenset(w.lower() for w in [*data["stopwords"], *_words(overrides, "stopwords")]),
         particles=frozenset([*data["particles"], *_words(overrides, "particles")]),
+        venues={kind: _venue(kind, row) for kind, row in raw_venues.items()},
     )
 
 
@@ -136,3 +160,22 @@ def _category(code: str, row: Any) -> Category:
     if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
         raise MappingError(f"mappings: categories.{code}.keywords must be a list of strings")
     return Category(code=code, arxiv=arxiv or None, keywords=tuple(keywords))
+
+
+_VENUE_KEYS = ("bibtex", "bibtex-container", "bibtex-fields", "csl", "zotero", "zotero-container")
+_VENUE_DETAILS = ("volume", "number", "pages", "publisher")
+
+
+def _venue(kind: str, row: Any) -> VenueTypes:
+    problem = f"mappings: venues.{kind} must set exactly {', '.join(_VENUE_KEYS)}"
+    if not isinstance(row, dict) or set(row) != set(_VENUE_KEYS):
+        raise MappingError(problem)
+    texts = {k: row[k] for k in _VENUE_KEYS if k != "bibtex-fields"}
+    fields = row["bibtex-fields"]
+    if not all(isinstance(v, str) and v for v in texts.values()):
+        raise MappingError(f"{problem} (non-empty strings)")
+    if not isinstance(fields, list) or not set(fields) <= set(_VENUE_DETAILS):
+        raise MappingError(f"mappings: venues.{kind}.bibtex-fields must list some of {', '.join(_VENUE_DETAILS)}")
+    return VenueTypes(kind=kind, bibtex=texts["bibtex"], bibtex_container=texts["bibtex-container"],
+                      bibtex_fields=tuple(fields), csl=texts["csl"], zotero=texts["zotero"],
+                      zotero_container=texts["zotero-container"])

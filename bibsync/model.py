@@ -37,6 +37,19 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class Venue:
+    """Where a later version of a paper was published (found by ``bibsync enrich``)."""
+
+    kind: str  # a key of [venues] in mappings/types.toml: "journal" or "proceedings"
+    title: str  # the journal's or the proceedings' title
+    year: int | None = None
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    publisher: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One paper from the listing."""
 
@@ -50,6 +63,12 @@ class Entry:
     organisations: tuple[str, ...] = ()
     abstract: str = ""
     year_inferred: bool = False  # the listing gave "Mon D" only; the year came from the as-of date
+    # Added by `bibsync enrich` (see bibsync.enrich): never part of the listing, never used for keys.
+    doi: str = ""  # "10.48550/arXiv.2203.15556", no "https://doi.org/"
+    arxiv_id: str = ""  # "2203.15556" or "hep-th/9901001", without version
+    arxiv_class: str = ""  # the paper's primary arXiv class, "cs.CL"
+    url: str = ""
+    venue: Venue | None = None
 
     @property
     def year(self) -> int:

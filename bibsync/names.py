@@ -129,3 +129,18 @@ def person_from_tokens(tokens: tuple[Token, ...]) -> Person:
         particle=" ".join(texts[first_particle:end]),
         suffix=suffix,
     )
+
+
+def split_name(text: str, particles: frozenset[str]) -> Person:
+    """Any display name ("Jordan Hoffmann", "danah boyd", "Diego de las Casas") as a Person.
+
+    For names from elsewhere (bibliographic services), which need not look like the listing's: the
+    strict parse when it applies, else the last word is the family name and the rest the given names.
+    """
+    words = text.split()
+    if not words:
+        return Person(family="")
+    person = person_named(" ".join(words), particles)
+    if person is not None:
+        return person
+    return Person(family=words[-1], given=" ".join(words[:-1]))

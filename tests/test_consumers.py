@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import AS_OF, FIXTURE
+from enrich_data import RECORDS
 
 from bibsync.config import Config
+from bibsync.enrich.store import format_store
 from bibsync.export import build_project, render_bibtex, render_csl
 
 pytestmark = pytest.mark.tools
@@ -30,9 +32,12 @@ def sh(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return result
 
 
-@pytest.fixture(scope="module")
-def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("consumers")
+@pytest.fixture(scope="module", params=["listing", "enriched"])
+def outputs(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """The fixture's outputs as exported, and with enrichment applied (journal, proceedings, arXiv fields)."""
+    folder = tmp_path_factory.mktemp(f"consumers-{request.param}")
+    if request.param == "enriched":
+        (folder / "bibsync.enrich.json").write_text(format_store(RECORDS.values()), encoding="utf-8")
     project = build_project(Config(root=folder), listing=FIXTURE, as_of=AS_OF)
     (folder / "refs.bib").write_text(render_bibtex(project), encoding="utf-8")
     (folder / "ascii.bib").write_text(render_bibtex(project, ascii=True), encoding="utf-8")
@@ -87,3 +92,7 @@ def test_pandoc_citeproc(outputs: Path, bibliography: str) -> None:
     if bibliography == "refs.json":
         items = json.loads((outputs / bibliography).read_text(encoding="utf-8"))
         assert len(items) == 50
+    if outputs.name.startswith("consumers-enriched"):
+        assert "Advances in Neural Information Processing Systems" in result.stdout
+        assert "Arthur Mensch, Elena Buchatskaya" in result.stdout  # the fourth author: the full list
+        assert "Journal of Test Data" in result.stdout

@@ -1,0 +1,113 @@
+"""``[tool.bibsync.enrich]``: what ``bibsync enrich`` (and every command that applies its results) reads.
+
+    [tool.bibsync.enrich]
+    contact = "lab@example.org"            # sent to the services (User-Agent, Crossref's mailto)
+    services = ["arxiv", "crossref"]       # default; add "semanticscholar", "dblp"
+    file = "bibsync.enrich.json"           # default: next to the lock file
+    accept = ["rae2021scaling"]            # apply the candidate listed for review
+    reject = ["smith2020deep"]             # never enrich these entries
+    semanticscholar-key-env = "S2_API_KEY" # the variable holding a Semantic Scholar API key (optional)
+
+    [tool.bibsync.enrich.pin]              # the paper is this one: look it up by identifier
+    hoffmann2022training = "arxiv:2203.15556"
+    fernando2023promptbreeder = "doi:10.48550/arXiv.2309.16797"
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bibsync.config import Config, ConfigError
+from bibsync.enrich.candidate import Identifier
+from bibsync.enrich.store import DEFAULT_NAME
+
+KNOWN_SERVICES = ("arxiv", "crossref", "semanticscholar", "dblp")
+DEFAULT_SERVICES = ("arxiv", "crossref")
+_KEYS = {"contact", "services", "file", "accept", "reject", "pin", "semanticscholar-key-env"}
+# New-style ids (2203.15556) and old-style ones (hep-th/9901001), with an optional version to drop.
+_ARXIV_ID = re.compile(r"(?:arxiv:)?((?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?", re.IGNORECASE)
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@dataclass(frozen=True)
+class EnrichSettings:
+    file: Path
+    contact: str = ""
+    services: tuple[str, ...] = DEFAULT_SERVICES
+    accept: frozenset[str] = frozenset()
+    reject: frozenset[str] = frozenset()
+    pins: Mapping[str, Identifier] = field(default_factory=dict)
+    semanticscholar_key_env: str | None = None
+
+
+def enrich_settings(config: Config, *, lock: Path | None = None) -> EnrichSettings:
+    """The settings, validated; :class:`ConfigError` names the config file and the setting."""
+    table: Mapping[str, Any] = config.enrich
+    where = f"{config.source}: [tool.bibsync.enrich]" if config.source and config.source.name == "pyproject.toml" \
+        else f"{config.source or 'config'}: [enrich]"
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
+
+    def strings(name: str) -> tuple[str, ...]:
+        value = table.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{where}: '{name}' must be a list of strings")
+        return tuple(value)
+
+    contact = table.get("contact", "")
+    if not isinstance(contact, str) or (contact and not _EMAIL.fullmatch(contact)):
+        raise ConfigError(f"{where}: 'contact' must be an e-mail address")
+    services = strings("services") if "services" in table else DEFAULT_SERVICES
+    unknown_services = [s for s in services if s not in KNOWN_SERVICES]
+    if unknown_services or not services:
+        raise ConfigError(f"{where}: 'services' must name some of {', '.join(KNOWN_SERVICES)}"
+                          + (f", not {', '.join(unknown_services)}" if unknown_services else ""))
+    accept, reject = frozenset(strings("accept")), frozenset(strings("reject"))
+    both = sorted(accept & reject)
+    if both:
+        raise ConfigError(f"{where}: {', '.join(both)} both accepted and rejected")
+    pins_table = table.get("pin", {})
+    if not isinstance(pins_table, dict):
+        raise ConfigError(f"{where}: 'pin' must be a table of citation key = \"arxiv:ID\" or \"doi:DOI\"")
+    pins: dict[str, Identifier] = {}
+    for key, value in pins_table.items():
+        identifier = parse_identifier(value) if isinstance(value, str) else None
+        if identifier is None:
+            raise ConfigError(f"{where}: pin.{key} must be \"arxiv:<arXiv id>\" or \"doi:<DOI>\", not {value!r}")
+        pins[key] = identifier
+    key_env = table.get("semanticscholar-key-env")
+    if key_env is not None and (not isinstance(key_env, str) or not key_env):
+        raise ConfigError(f"{where}: 'semanticscholar-key-env' must name an environment variable")
+    file_value = table.get("file")
+    if file_value is not None and (not isinstance(file_value, str) or not file_value):
+        raise ConfigError(f"{where}: 'file' must be a path")
+    lock_path = lock or config.lock_path
+    return EnrichSettings(
+        file=config.resolve(file_value) if file_value else lock_path.parent / DEFAULT_NAME,
+        contact=contact,
+        services=tuple(dict.fromkeys(services)),
+        accept=accept,
+        reject=reject,
+        pins=pins,
+        semanticscholar_key_env=key_env,
+    )
+
+
+def parse_identifier(text: str) -> Identifier | None:
+    """``arxiv:2203.15556v2`` -> arxiv 2203.15556; ``doi:10.1/X``, ``https://doi.org/10.1/X`` -> doi 10.1/x."""
+    text = text.strip()
+    scheme, _, value = text.partition(":")
+    scheme = scheme.lower()
+    if scheme == "arxiv":
+        found = _ARXIV_ID.fullmatch(value.strip())
+        return Identifier("arxiv", found.group(1)) if found else None
+    if scheme in ("doi", "https", "http"):
+        doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text, flags=re.IGNORECASE)
+        return Identifier("doi", doi.lower()) if _DOI.fullmatch(doi) else None
+    return None
