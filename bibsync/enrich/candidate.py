@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from bibsync.model import Person, Venue
+
+if TYPE_CHECKING:  # `export` applies enrichment without loading the HTTP stack
+    import httpx
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +65,8 @@ class ServiceError(Exception):
 class Service:
     """One bibliographic service: how to ask it, how to read its answer, how often it may be asked.
 
-    ``search`` and ``lookup`` build requests without sending them; ``parse`` reads a response (status
-    2xx, or one of ``empty_statuses``, which mean "no record") into candidates. All three are pure.
+    ``search`` and ``lookup`` build requests without sending them; ``parse`` reads a 2xx response into
+    candidates (a status in ``empty_statuses`` means "no record" and is never parsed). All three are pure.
     """
 
     name: str  # "arxiv"
