@@ -111,3 +111,10 @@ def test_normalising_is_idempotent_and_similarity_bounded(title: str, other: str
     assert normalise_title(normalise_title(title)) == normalise_title(title)
     assert title_similarity(title, title) == 1.0
     assert 0.0 <= title_similarity(title, other) <= 1.0
+
+
+def test_two_records_of_one_service_never_merge_through_a_third() -> None:
+    outcome = decide(QUERY, [arxiv(), crossref("10.1/a"), crossref("10.1/b")], truncated=True)
+    assert outcome.verdict is Verdict.REVIEW
+    assert sorted(w.doi for w in outcome.works) == ["10.1/a", "10.1/b"]
+    assert [w.sources for w in outcome.works if w.doi == "10.1/a"] == [("arxiv", "crossref")]

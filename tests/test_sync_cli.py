@@ -290,7 +290,7 @@ def test_an_unreachable_server_is_one_plain_line(tmp_path: Path, httpx_mock: HTT
 def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from bibsync.cli.sync import _progress
+    from bibsync.cli.common import progress_bar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -298,7 +298,7 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with _progress(quiet=False) as progress:
+    with progress_bar("writing to Zotero", "written", quiet=False) as progress:
         assert progress is not None
         progress(50, 120)
         progress(120, 120)
@@ -307,12 +307,12 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest
 
     pipe = io.StringIO()
     monkeypatch.setattr(sys, "stderr", pipe)
-    with _progress(quiet=False) as progress:
+    with progress_bar("writing to Zotero", "written", quiet=False) as progress:
         assert progress is not None
         progress(50, 120)
     assert pipe.getvalue() == "bibsync: written 50/120\n"
 
-    with _progress(quiet=True) as progress:
+    with progress_bar("writing to Zotero", "written", quiet=True) as progress:
         assert progress is None
 
 

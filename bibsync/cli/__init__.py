@@ -1,10 +1,11 @@
-"""The ``bibsync`` command line: ``export``, ``sync`` and ``check``.
+"""The ``bibsync`` command line: ``export``, ``enrich``, ``sync`` and ``check``.
 
 Subcommands are imported only when they run, so ``bibsync check`` (a pre-commit hook) never pays for
 the Zotero/HTTP stack. Exit statuses, the same for every subcommand:
 
     0  fine
-    1  problems found (check findings, a sync that did not converge, warnings under --strict)
+    1  problems found (check findings, a sync that did not converge, an enrich that could not ask
+       every service, warnings under --strict)
     2  bad usage or bad input (malformed listing, config or lock file; missing files)
 """
 
@@ -25,6 +26,7 @@ _COMMANDS = {
     "export": "bibsync.cli.export:command",
     "sync": "bibsync.cli.sync:command",
     "check": "bibsync.cli.check:command",
+    "enrich": "bibsync.cli.enrich:command",
 }
 
 
@@ -52,7 +54,8 @@ CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_
 @click.version_option(package_name="bibsync")
 def cli() -> None:
     """Turn a publication listing into BibTeX and CSL-JSON with citation keys that never change,
-    sync it into a Zotero group library, and check manuscripts' citations against it.
+    complete it from arXiv and Crossref, sync it into a Zotero group library, and check manuscripts'
+    citations against it.
 
     \b
     Exit status: 0 fine; 1 problems found; 2 bad usage or bad input.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -54,6 +55,7 @@ def load_project(
     lock: Path | None,
     *,
     regenerate_keys: bool = False,
+    enrich: bool = True,
     quiet: bool = False,
 ) -> tuple[Config, Project]:
     """Load config and project; on bad input print every problem and exit 2. Warnings go to stderr.
@@ -64,7 +66,8 @@ def load_project(
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     try:
-        project = build_project(config, listing=listing, lock=lock, as_of=as_of, regenerate_keys=regenerate_keys)
+        project = build_project(config, listing=listing, lock=lock, as_of=as_of, regenerate_keys=regenerate_keys,
+                                enrich=enrich)
     except InputError as error:
         print_diagnostics(error.diagnostics)
         count = len(error.diagnostics)
@@ -79,3 +82,58 @@ def load_project(
 def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=True)
+
+
+@contextmanager
+def verbose_logging(verbose: int) -> Iterator[None]:
+    """-v: bibsync's own steps; -vv: every request too. URLs are logged, never headers or the key."""
+    import logging
+
+    if verbose <= 0:
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    names = ["bibsync"] + (["httpx", "httpcore"] if verbose >= 2 else ["httpx"])
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+
+@contextmanager
+def progress_bar(label: str, done_word: str, *, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on a terminal, plain lines otherwise, nothing under --quiet."""
+    if quiet:
+        yield None
+        return
+    if not sys.stderr.isatty():
+
+        def plain(done: int, total: int) -> None:
+            click.echo(f"bibsync: {done_word} {done}/{total}", err=True)
+
+        yield plain
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("write", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

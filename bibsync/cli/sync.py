@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bibsync.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
-from bibsync.cli.common import load_project, project_options
+from bibsync.cli.common import load_project, progress_bar, project_options, verbose_logging
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from bibsync.zotero.cache import Cache, Snapshot
     from bibsync.zotero.client import ApiKey
     from bibsync.zotero.items import ItemStyle, RemoteItem
-    from bibsync.zotero.sync import Progress, SyncResult
+    from bibsync.zotero.sync import SyncResult
 
 DEFAULT_KEY_ENV = "ZOTERO_API_KEY"
 _SETTINGS = {
@@ -167,7 +167,7 @@ def command(
 
     from bibsync.zotero.client import ZoteroClient, ZoteroError
 
-    with _logging(verbose), _progress(quiet) as progress:
+    with verbose_logging(verbose), progress_bar("writing to Zotero", "written", quiet=quiet) as progress:
         try:
             with ZoteroClient(url, group, api_key) as client, _cache(folder, url, group, dry_run, no_cache) as cache:
                 from bibsync.zotero.sync import run_sync
@@ -330,61 +330,6 @@ class _Uncached:
 
     def update(self, version: int, changed: Iterable[RemoteItem], deleted: Iterable[str] = ()) -> None:
         self._cache.update(version, changed, deleted)
-
-
-@contextmanager
-def _logging(verbose: int) -> Iterator[None]:
-    """-v: bibsync's own steps; -vv: every request too. URLs are logged, never headers or the key."""
-    import logging
-
-    if verbose <= 0:
-        yield
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    names = ["bibsync"] + (["httpx", "httpcore"] if verbose >= 2 else ["httpx"])
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.removeHandler(handler)
-            logger.setLevel(level)
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Progress | None]:
-    """A rich progress bar on a terminal, plain lines otherwise, nothing under --quiet."""
-    if quiet:
-        yield None
-        return
-    if not sys.stderr.isatty():
-
-        def plain(done: int, total: int) -> None:
-            click.echo(f"bibsync: written {done}/{total}", err=True)
-
-        yield plain
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("writing to Zotero"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("write", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _report(result: SyncResult, group: int, *, quiet: bool) -> None:

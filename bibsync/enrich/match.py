@@ -177,31 +177,35 @@ def decide(query: Query, candidates: Sequence[Candidate], *, truncated: bool) ->
 def group(candidates: Sequence[Candidate]) -> tuple[Work, ...]:
     """Candidates merged into works: same DOI or arXiv id, or the same title from different services.
 
-    Two records from one service with different identifiers stay two works (a service does not list a
-    paper twice, so they are different papers, or a duplicate the user must choose between).
+    Two records that disagree on an identifier (two arXiv ids, or two DOIs from one service) never end
+    up in one work, not even through a third record: they are different papers, or duplicates the
+    user must choose between.
     """
-    parent = list(range(len(candidates)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    members: dict[int, list[Candidate]] = {i: [c] for i, c in enumerate(candidates)}
+    root = list(range(len(candidates)))
     for i, a in enumerate(candidates):
         for j in range(i):
             b = candidates[j]
+            if root[i] == root[j]:
+                continue
             shared_id = (a.doi and a.doi == b.doi) or (a.arxiv_id and a.arxiv_id == b.arxiv_id)
             same_title = a.source != b.source and normalise_title(a.title) == normalise_title(b.title)
-            conflicting = (a.doi and b.doi and a.doi != b.doi and a.source == b.source) or (
-                a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id)
-            if shared_id or (same_title and not conflicting):
-                parent[root(i)] = root(j)
-    groups: dict[int, list[Candidate]] = {}
-    for i, candidate in enumerate(candidates):
-        groups.setdefault(root(i), []).append(candidate)
-    works = [merge(members) for members in groups.values()]
+            if (shared_id or same_title) and not _conflict(members[root[i]], members[root[j]]):
+                keep, gone = root[j], root[i]
+                members[keep].extend(members.pop(gone))
+                root = [keep if r == gone else r for r in root]
+    works = [merge(group_members) for group_members in members.values()]
     return tuple(sorted(works, key=lambda w: (w.identifiers, w.title)))
+
+
+def _conflict(left: Sequence[Candidate], right: Sequence[Candidate]) -> bool:
+    for a in left:
+        for b in right:
+            if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
+                return True
+            if a.source == b.source and a.doi and b.doi and a.doi != b.doi:
+                return True
+    return False
 
 
 def merge(members: Sequence[Candidate]) -> Work:

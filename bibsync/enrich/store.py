@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,14 +72,13 @@ def parse_store(text: str, path: str) -> tuple[dict[str, Record], list[Diagnosti
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("entries"), dict):
         return {}, [Diagnostic(path, 1, f"not a bibsync enrichment file (expected \"format\": \"{FORMAT}\" "
                                         "and an \"entries\" object)")]
-    lines = _key_lines(text)
     records: dict[str, Record] = {}
     problems: list[Diagnostic] = []
     for key, raw in data["entries"].items():
         try:
             records[key] = _record(key, raw)
         except _Malformed as error:
-            problems.append(Diagnostic(path, lines.get(key, 0), f"entry {key!r}: {error}; entry ignored"))
+            problems.append(Diagnostic(path, _line_of(text, key), f"entry {key!r}: {error}; entry ignored"))
     return records, problems
 
 
@@ -145,17 +145,10 @@ class _Malformed(ValueError):
     pass
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """The line of each entry's key, for messages (entries sit at a fixed depth in the file we write)."""
-    lines: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if line.startswith('    "') and not line.startswith('     ') and stripped.endswith("{"):
-            try:
-                lines.setdefault(json.loads(stripped.split(":", 1)[0]), number)
-            except (json.JSONDecodeError, TypeError):
-                continue
-    return lines
+def _line_of(text: str, key: str) -> int:
+    """The line where the entry ``key`` starts, for messages (0 when it cannot be told)."""
+    found = re.search(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:\s*\{", text)
+    return text.count("\n", 0, found.start()) + 1 if found else 0
 
 
 def _record(key: str, raw: Any) -> Record:

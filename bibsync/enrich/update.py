@@ -1,0 +1,101 @@
+"""Which entries to look up, and the records that the services' answers make. Pure.
+
+What was found before stays unless a lookup gives something at least as good: a matched or pinned
+entry is not asked again (``--refresh`` asks anyway), and an entry that a failing service could not
+complete keeps its old record rather than be recorded as "nothing found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bibsync.enrich.candidate import Candidate, Identifier, Query
+from bibsync.enrich.fetch import Answer, Lookup
+from bibsync.enrich.match import Verdict, Work, decide, group
+from bibsync.enrich.settings import EnrichSettings
+from bibsync.enrich.store import Record, Status
+from bibsync.markup import plain_text
+from bibsync.model import Keyed
+
+
+def query_for(keyed: Keyed) -> Query:
+    entry = keyed.entry
+    return Query(key=keyed.key, title=plain_text(entry.title), authors=entry.authors, year=entry.year)
+
+
+def select(keyed: Iterable[Keyed], records: Mapping[str, Record], settings: EnrichSettings, *,
+           refresh: bool = False, only: Collection[str] = ()) -> list[Lookup]:
+    """The entries to ask about, sorted by key: new, uncertain, unmatched and newly pinned ones."""
+    lookups = []
+    for item in sorted(keyed, key=lambda k: k.key):
+        key = item.key
+        if (only and key not in only) or key in settings.reject:
+            continue
+        record = records.get(key)
+        pin = settings.pins.get(key)
+        if pin is not None:
+            settled = record is not None and record.status is Status.PINNED and record.pin == str(pin)
+        else:
+            settled = record is not None and record.status is Status.MATCHED
+        if refresh or not settled:
+            lookups.append(Lookup(query_for(item), pin))
+    return lookups
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a run did to one entry's record."""
+
+    key: str
+    before: Record | None
+    after: Record | None  # None: kept as it was (a service failed and nothing better was found)
+    failures: tuple[str, ...]
+
+
+def update(lookups: Sequence[Lookup], answers: Iterable[Answer], records: Mapping[str, Record],
+           settings: EnrichSettings, truncated: Mapping[str, bool]) -> tuple[dict[str, Record], list[Change]]:
+    """The new records: ``records`` with the answers to ``lookups`` applied, and rejected entries marked."""
+    by_key: dict[str, list[Answer]] = {}
+    for answer in answers:
+        by_key.setdefault(answer.key, []).append(answer)
+    result = dict(records)
+    changes = []
+    for lookup in lookups:
+        key = lookup.query.key
+        got = by_key.get(key, [])
+        failures = tuple(a.failure for a in got if a.failure)
+        candidates = [c for a in got for c in a.candidates]
+        if lookup.pin is not None:
+            record = _pinned(key, lookup.pin, candidates, complete=not failures)
+        else:
+            outcome = decide(lookup.query, candidates, truncated=truncated.get(key, True))
+            status = {Verdict.MATCHED: Status.MATCHED, Verdict.REVIEW: Status.REVIEW,
+                      Verdict.UNMATCHED: Status.UNMATCHED}[outcome.verdict]
+            record = Record(key, status, outcome.reason, outcome.works)
+            if status is Status.UNMATCHED and failures:
+                record = None  # not "nothing found": some service was not heard
+        before = records.get(key)
+        if record is not None:
+            result[key] = record
+        changes.append(Change(key, before, record, failures))
+    for key in sorted(settings.reject):
+        if key in result and result[key].status is not Status.REJECTED:
+            result[key] = Record(key, Status.REJECTED, "rejected in the config")
+    return result, changes
+
+
+def _pinned(key: str, pin: Identifier, candidates: Sequence[Candidate], *, complete: bool) -> Record | None:
+    """The work the pinned identifier names, merged with the search results that are the same paper."""
+    works = [w for w in group(candidates) if _has(w, pin)]
+    if len(works) == 1:
+        sources = ", ".join(works[0].sources)
+        return Record(key, Status.PINNED, f"pinned in the config ({sources})", (works[0],), pin=str(pin))
+    if not complete:
+        return None
+    reason = f"pinned to {pin}, which no service returned" if not works else f"pinned to {pin}: {len(works)} records"
+    return Record(key, Status.UNMATCHED, reason, tuple(works), pin=str(pin))
+
+
+def _has(work: Work, pin: Identifier) -> bool:
+    return (pin.scheme == "arxiv" and work.arxiv_id == pin.value) or (pin.scheme == "doi" and work.doi == pin.value)
