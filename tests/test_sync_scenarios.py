@@ -22,7 +22,7 @@ from pytest_httpx import HTTPXMock
 from zotero_fake import BASE_URL, GROUP_ID, READ_KEY, WRITE_KEY, FakeTime, FakeZotero, listing_keyed, note, preprint
 
 from bibsync.mappings import load_mappings
-from bibsync.model import Entry, Keyed, Person
+from bibsync.model import Entry, Keyed, Person, Venue
 from bibsync.zotero.cache import LibraryCache
 from bibsync.zotero.client import AccessDenied, ApiKey, ServerUnavailable, ZoteroClient
 from bibsync.zotero.items import load_style
@@ -296,6 +296,123 @@ def test_a_dry_run_writes_nothing(fake: FakeZotero, sync: Runner) -> None:
     assert result.dry_run and result.plan.count(ActionKind.CREATE) == 50
     assert fake.writes() == [] and fake.items == {}
     assert not sync.cache_dir.exists() or LibraryCache(sync.cache_dir, BASE_URL, GROUP_ID).load().version is None
+
+
+# --- enriched entries ------------------------------------------------------------------------------
+
+JOURNAL = Venue("journal", "Journal of Things", 2027, volume="3", issue="1", pages="10-30", publisher="JT Press")
+PROCEEDINGS = Venue("proceedings", "Proceedings of Things", 2026, pages="5-9")
+
+
+def enriched(keyed: Keyed, number: int, venue: Venue | None = None) -> Keyed:
+    """``keyed`` as `bibsync enrich` leaves it (the key never changes)."""
+    arxiv_id = f"2401.{number:05}"
+    authors = keyed.entry.authors if not keyed.entry.truncated else (*keyed.entry.authors, Person("Added", "Ann"))
+    return changed(
+        keyed,
+        doi=f"10.1000/things.{number}" if venue is not None else f"10.48550/arxiv.{arxiv_id}",
+        arxiv_id=arxiv_id,
+        arxiv_class="cs.LG",
+        url=f"https://arxiv.org/abs/{arxiv_id}",
+        venue=venue,
+        authors=authors,
+        truncated=False,
+    )
+
+
+def test_enriched_entries_keep_the_request_budget(fake: FakeZotero, sync: Runner) -> None:
+    keyed = [enriched(one, n, (None, JOURNAL, PROCEEDINGS)[n % 3]) for n, one in enumerate(listing_keyed())]
+
+    result = sync(keyed)
+
+    assert result.converged and (result.created, result.failed) == (50, 0)
+    assert len(fake.log) == 2  # one read, one write
+    types = sorted({data["itemType"] for data in fake.regular()})
+    assert types == ["conferencePaper", "journalArticle", "preprint"]
+    before = len(fake.log)
+    again = sync(keyed)
+    assert again.converged and again.unchanged == 50
+    assert [(entry.method, entry.status) for entry in fake.log[before:]] == [("GET", 304)]
+
+
+def test_a_preprint_found_published_changes_type_and_keeps_peoples_work(fake: FakeZotero, sync: Runner) -> None:
+    keyed = list(listing_keyed())
+    keyed[4] = enriched(keyed[4], 4)  # first known as arXiv preprints
+    keyed[6] = enriched(keyed[6], 6)
+    sync(keyed)
+    key = fake.with_citation_key(keyed[4].key)[0]["key"]
+    assert fake.data(key)["archiveID"] == "arXiv:2401.00004" and fake.data(key)["repository"] == "arXiv"
+    fake.edit(
+        key,
+        tags=[*fake.data(key)["tags"], {"tag": "must-read"}],
+        extra="Discussed on 3 May",
+        language="en",
+        shortTitle="Short",
+        collections=["COLL2345"],
+    )
+    child = fake.add(note(key, "<p>Good paper</p>"))
+    unenriched = fake.with_citation_key(keyed[5].key)[0]["key"]
+    fake.edit(unenriched, DOI="10.5555/typed.by.hand")
+    keyed[4] = enriched(keyed[4], 4, JOURNAL)  # enrich finds the journal version
+    keyed[6] = enriched(keyed[6], 6, PROCEEDINGS)  # no publisher known
+    keyed[7] = enriched(keyed[7], 7, PROCEEDINGS)  # synced unenriched, now published too
+    before = len(fake.log)
+
+    result = sync(keyed)
+
+    assert result.converged and (result.created, result.updated, result.failed) == (0, 3, 0)
+    assert [(entry.method, entry.status) for entry in fake.log[before:]] == [
+        ("GET", 200),
+        ("GET", 200),
+        ("POST", 200),
+    ]
+    assert_library_matches(fake, keyed)
+    data = fake.data(key)
+    assert data["itemType"] == "journalArticle" and data["key"] == key
+    venue = (data["publicationTitle"], data["volume"], data["issue"], data["pages"])
+    assert venue == ("Journal of Things", "3", "1", "10-30")
+    assert data["publisher"] == "JT Press" and data["date"] == "2027" and data["DOI"] == "10.1000/things.4"
+    assert "archiveID" not in data and "repository" not in data
+    assert data["extra"] == "Discussed on 3 May\narXiv: 2401.00004"
+    assert {"tag": "must-read"} in data["tags"] and {"tag": STYLE.created_tag} in data["tags"]
+    assert (data["language"], data["shortTitle"], data["collections"]) == ("en", "Short", ["COLL2345"])
+    assert fake.data(child)["note"] == "<p>Good paper</p>" and fake.data(child)["parentItem"] == key
+    proceedings = fake.with_citation_key(keyed[7].key)[0]
+    assert proceedings["itemType"] == "conferencePaper" and proceedings["proceedingsTitle"] == "Proceedings of Things"
+    assert "publisher" not in proceedings
+    # The server moved the preprint's repository ("arXiv") into publisher; bibsync cleared it.
+    was_preprint = fake.with_citation_key(keyed[6].key)[0]
+    assert was_preprint["itemType"] == "conferencePaper" and was_preprint["publisher"] == ""
+    assert was_preprint["extra"] == "arXiv: 2401.00006" and was_preprint["DOI"] == "10.1000/things.6"
+    assert fake.data(unenriched)["DOI"] == "10.5555/typed.by.hand"  # a person's DOI on an unenriched entry
+
+    again = sync(keyed)
+    assert again.converged and again.unchanged == 50 and again.requests == 1
+
+
+def test_an_item_added_from_the_arxiv_page_is_adopted_not_duplicated(fake: FakeZotero, sync: Runner) -> None:
+    keyed = list(listing_keyed())
+    keyed[9] = enriched(keyed[9], 9)
+    hand = fake.add(
+        preprint(
+            "A title somebody shortened",
+            family="Nobody",
+            archiveID="arXiv:2401.00009",
+            repository="arXiv",
+            url="http://arxiv.org/abs/2401.00009v2",
+            extra="arXiv:2401.00009 [cs]",
+            tags=[{"tag": "reading-group"}],
+        )
+    )
+
+    result = sync(keyed)
+
+    assert result.converged and (result.created, result.updated) == (49, 1)
+    assert_library_matches(fake, keyed)
+    data = fake.data(hand)
+    assert data["citationKey"] == keyed[9].key and data["extra"] == "arXiv:2401.00009 [cs]"
+    assert data["title"] == keyed[9].entry.title and {"tag": "reading-group"} in data["tags"]
+    assert {"tag": STYLE.created_tag} not in data["tags"]
 
 
 # --- reliability -----------------------------------------------------------------------------------

@@ -105,6 +105,35 @@ def test_schema_invalid_objects_fail_one_by_one(fake: FakeZotero, http: httpx.Cl
     assert list(body["success"]) == ["1"]
 
 
+def test_a_type_change_converts_the_item_like_the_data_server(fake: FakeZotero, http: httpx.Client) -> None:
+    # Zotero_Items::updateFromJSON sets itemType first; Zotero_Item::setType drops the fields the new
+    # type lacks and moves base-mapped values (preprint repository -> publisher); then each written
+    # field must be valid for the new type.
+    key = fake.add(
+        preprint(
+            "Title",
+            archiveID="arXiv:2203.15556",
+            repository="arXiv",
+            genre="Working paper",
+            language="en",
+            creators=[{"creatorType": "reviewedAuthor", "lastName": "Roe"}],
+        )
+    )
+    refused = post(http, [{"key": key, "version": 1, "itemType": "conferencePaper", "archiveID": "arXiv:1"}])
+    assert refused.json()["failed"]["0"]["message"] == "'archiveID' is not a valid field for type 'conferencePaper'"
+    assert fake.data(key)["itemType"] == "preprint"
+
+    answer = post(http, [{"key": key, "version": 1, "itemType": "conferencePaper", "proceedingsTitle": "Proc."}])
+
+    assert answer.json()["success"] == {"0": key}
+    data = fake.data(key)
+    assert data["itemType"] == "conferencePaper" and data["proceedingsTitle"] == "Proc."
+    assert data["publisher"] == "arXiv"  # moved from repository: both are "publisher" at base
+    assert (data["language"], data["title"]) == ("en", "Title")
+    assert not {"archiveID", "repository", "genre"} & set(data)
+    assert data["creators"] == [{"creatorType": "contributor", "lastName": "Roe"}]
+
+
 def test_pages_have_links_totals_and_clamped_limits(fake: FakeZotero, http: httpx.Client) -> None:
     for number in range(130):
         fake.add(preprint(f"Paper {number}"))

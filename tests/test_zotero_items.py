@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -9,8 +10,16 @@ import pytest
 from zotero_fake import FakeZotero, listing_keyed
 
 from bibsync.mappings import Mappings, load_mappings
-from bibsync.model import Entry, Keyed, Person
-from bibsync.zotero.items import StyleError, item_for, load_style, validate_item
+from bibsync.model import Entry, Keyed, Person, Venue
+from bibsync.zotero.items import (
+    OWNED_FIELDS,
+    StyleError,
+    converted,
+    item_for,
+    load_style,
+    owned_fields,
+    validate_item,
+)
 
 STYLE = load_style()
 
@@ -130,3 +139,118 @@ def test_every_fixture_entry_is_a_valid_item(maps: Mappings) -> None:
         item = item_for(one, maps, STYLE)
         assert validate_item(item) == (), one.key
         assert "$" not in item["title"] + item["abstractNote"]
+
+
+# --- enriched entries ----------------------------------------------------------------------------
+
+ARXIV = "2203.15556"
+FULL_AUTHORS = (Person("Hoffmann", "Jordan"), Person("Borgeaud", "Sebastian"), Person("Mensch", "Arthur"))
+
+
+def enriched(venue: Venue | None = None, **changes: Any) -> Keyed:
+    """An entry as `bibsync enrich` leaves it: identifiers, the full author list, maybe a venue."""
+    base = keyed("hoffmann2022training", date=dt.date(2022, 3, 29), authors=FULL_AUTHORS[:1], truncated=True)
+    fields: dict[str, Any] = {
+        "doi": f"10.48550/arxiv.{ARXIV}",
+        "arxiv_id": ARXIV,
+        "arxiv_class": "cs.CL",
+        "url": f"https://arxiv.org/abs/{ARXIV}",
+        "venue": venue,
+        "authors": FULL_AUTHORS,
+        "truncated": False,
+        **changes,
+    }
+    return dataclasses.replace(base, entry=dataclasses.replace(base.entry, **fields))
+
+
+JOURNAL = Venue("journal", "Journal of Things", 2023, volume="12", issue="3", pages="1-20", publisher="JT Press")
+PROCEEDINGS = Venue("proceedings", "Advances in Neural Information Processing Systems 35", 2022, pages="100-112")
+
+
+def test_an_enriched_preprint_carries_its_identifiers_as_zoteros_arxiv_translator_does(maps: Mappings) -> None:
+    item = item_for(enriched(), maps, STYLE)
+
+    assert item["itemType"] == "preprint"
+    assert (item["DOI"], item["url"]) == (f"10.48550/arxiv.{ARXIV}", f"https://arxiv.org/abs/{ARXIV}")
+    assert (item["archiveID"], item["repository"]) == (f"arXiv:{ARXIV}", "arXiv")
+    assert item["date"] == "2022-03-29"  # a preprint keeps the listing's date
+    assert item["extra"] == ""  # full author list: no "et al." line; the arXiv id has its own field
+    assert len(item["creators"]) == 3
+    assert validate_item(item) == ()
+
+
+def test_a_journal_article_gets_its_venue_its_year_and_the_arxiv_id_in_extra(maps: Mappings) -> None:
+    item = item_for(enriched(JOURNAL, doi="10.1000/jot.2023.12"), maps, STYLE)
+
+    assert item["itemType"] == "journalArticle"
+    assert item["publicationTitle"] == "Journal of Things"
+    assert (item["volume"], item["issue"], item["pages"], item["publisher"]) == ("12", "3", "1-20", "JT Press")
+    assert item["date"] == "2023"  # the venue's year, not the preprint's date
+    assert item["DOI"] == "10.1000/jot.2023.12"
+    assert "archiveID" not in item and "repository" not in item  # journalArticle has no such fields
+    assert item["extra"] == f"arXiv: {ARXIV}"
+    assert validate_item(item) == ()
+
+
+def test_a_conference_paper_writes_only_fields_its_type_has(maps: Mappings) -> None:
+    item = item_for(enriched(PROCEEDINGS), maps, STYLE)
+
+    assert item["itemType"] == "conferencePaper"
+    assert item["proceedingsTitle"] == PROCEEDINGS.title and "publicationTitle" not in item
+    assert item["pages"] == "100-112" and not {"volume", "issue", "publisher"} & set(item)  # no values
+    assert item["date"] == "2022"
+    assert item["extra"] == f"arXiv: {ARXIV}"
+    assert validate_item(item) == ()
+    assert not FakeZotero()._problems(item)
+
+
+def test_a_venue_without_a_year_keeps_the_listing_date_and_an_unknown_kind_stays_a_preprint(maps: Mappings) -> None:
+    assert item_for(enriched(Venue("journal", "J")), maps, STYLE)["date"] == "2022-03-29"
+    assert item_for(enriched(Venue("workshop", "W", 2023)), maps, STYLE)["itemType"] == "preprint"
+
+
+def test_an_item_of_another_type_gets_only_the_fields_that_type_has(maps: Mappings) -> None:
+    item = item_for(enriched(JOURNAL), maps, STYLE, "preprint")  # a type kept for an item: no container
+    assert item["itemType"] == "preprint" and "publicationTitle" not in item and "volume" not in item
+    assert item["archiveID"] == f"arXiv:{ARXIV}" and item["date"] == "2022-03-29"
+    assert validate_item(item) == ()
+    webpage = item_for(enriched(JOURNAL), maps, STYLE, "webpage")
+    assert webpage["DOI"] == f"10.48550/arxiv.{ARXIV}" and webpage["extra"] == f"arXiv: {ARXIV}"
+    assert validate_item(webpage) == ()
+
+
+def test_owned_fields_are_the_fields_written_for_the_entry(maps: Mappings) -> None:
+    assert owned_fields(item_for(keyed(), maps, STYLE)) == ("title", "abstractNote", "date", "citationKey")
+    assert set(owned_fields(item_for(enriched(JOURNAL), maps, STYLE))) == {
+        "title", "abstractNote", "date", "citationKey", "DOI", "url", "publicationTitle",
+        "volume", "issue", "pages", "publisher",
+    }  # fmt: skip
+    assert set(owned_fields(item_for(enriched(JOURNAL), maps, STYLE))) <= set(OWNED_FIELDS)
+
+
+def test_a_type_change_is_converted_as_the_server_converts_it() -> None:
+    data = {
+        "itemType": "preprint",
+        "title": "T",
+        "archiveID": "arXiv:1",
+        "repository": "arXiv",
+        "genre": "Working paper",
+        "language": "en",
+        "tags": [],
+    }
+    after, moved = converted(data, "conferencePaper")
+    assert after == {"itemType": "conferencePaper", "title": "T", "language": "en", "publisher": "arXiv", "tags": []}
+    assert moved == {"publisher": "repository"}
+    server = FakeZotero()
+    assert {k: v for k, v in server._retyped(data, "conferencePaper").items() if k != "creators"} == after
+    assert converted({**data, "publisher": ""}, "journalArticle")[0]["publisher"] == "arXiv"
+    assert converted(data, "nope") == (data, {})
+
+
+def test_enriched_fixture_entries_are_valid_items_of_every_kind(maps: Mappings) -> None:
+    for number, one in enumerate(listing_keyed()):
+        venue = (None, JOURNAL, PROCEEDINGS)[number % 3]
+        arxiv_id = f"2301.{number:05}"
+        entry = dataclasses.replace(one.entry, doi=f"10.1000/{number}", arxiv_id=arxiv_id, venue=venue, truncated=False)
+        item = item_for(dataclasses.replace(one, entry=entry), maps, STYLE)
+        assert validate_item(item) == () and not FakeZotero()._problems(item), one.key

@@ -14,6 +14,11 @@ the server's source), and is itself tested in ``test_zotero_fake.py``:
   request; write tokens remembered after a successful write (a repeat -> 412 ``Write token already
   used``); per-object ``failed`` (400) for fields not valid for the item type and bad creator types,
   validated against the vendored schema independently of bibsync's own validation;
+  a write that changes an item's ``itemType`` first converts the stored item as the data server's
+  ``Zotero_Item::setType`` does (fields the new type lacks are dropped, a value of a base-mapped field
+  moves to the new type's field for that base unless that field has one, creator types the new type
+  lacks become ``contributor``), then applies the written fields, each of which must be valid for the
+  new type;
   ``DELETE ?itemKey=`` with the library version;
 - 403 ``Invalid key`` for an unknown key, ``Write access denied`` for a read-only key on a write;
 - faults: any status with headers (429 + ``Retry-After``, 503, 500), ``Backoff`` on a good answer,
@@ -148,6 +153,10 @@ class FakeZotero:
         self._fields = {row["itemType"]: {f["field"] for f in row.get("fields", [])} for row in types}
         self._creator_types = {
             row["itemType"]: {c["creatorType"] for c in row.get("creatorTypes", [])} for row in types
+        }
+        self._base_fields = {
+            row["itemType"]: {f["field"]: f["baseField"] for f in row.get("fields", []) if "baseField" in f}
+            for row in types
         }
 
     # --- wiring ----------------------------------------------------------------------------------
@@ -396,7 +405,11 @@ class FakeZotero:
                     f"(expected {obj['version']}, found {existing.version})"
                 )
                 return "failed", {"key": key, "code": 412, "message": message}
-            merged = {**existing.data, **fields}
+            stored = existing.data
+            new_type = fields.get("itemType", stored["itemType"])
+            if new_type != stored["itemType"] and new_type in self._fields and stored["itemType"] in self._fields:
+                stored = self._retyped(stored, new_type)
+            merged = {**stored, **fields}
         else:
             if "version" in obj and obj["version"] != 0:
                 return "failed", {"key": key or "", "code": 404, "message": f"Item {key} doesn't exist"}
@@ -455,6 +468,30 @@ class FakeZotero:
             if not isinstance(tag, dict) or not str(tag.get("tag", "")).strip():
                 problems.append("Tag must be an object with a non-empty 'tag'")
         return problems
+
+    def _retyped(self, data: Mapping[str, Any], new_type: str) -> dict[str, Any]:
+        """The item once its type is ``new_type``, before the written fields are applied (setType)."""
+        old_type = data["itemType"]
+        new_fields = self._fields[new_type]
+        result = {name: value for name, value in data.items() if name in _STRUCTURAL or name in new_fields}
+        for name, value in data.items():
+            if name in result or not value:
+                continue
+            base = self._base_fields[old_type].get(name, name)
+            if base in new_fields:
+                target: str | None = base
+            else:
+                target = next((f for f, b in self._base_fields[new_type].items() if b == base), None)
+            if target is not None and not result.get(target):
+                result[target] = value
+        result["itemType"] = new_type
+        result["creators"] = [
+            dict(person)
+            if person.get("creatorType") in self._creator_types[new_type]
+            else {**person, "creatorType": "contributor"}
+            for person in data.get("creators", [])
+        ]
+        return result
 
     @staticmethod
     def _normal(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,20 +1,42 @@
 """Listing items + remote items -> what to create, update, leave alone, or refuse to touch. Pure.
 
-Matching an entry to a remote item:
+Matching an entry to a remote item, first rule that finds anything wins:
 
 1. By citation key: the native ``citationKey`` field, or a ``Citation Key: <key>`` / ``bibtex: <key>``
    line in ``extra`` (Better BibTeX's conventions), compared case-insensitively. Items in the trash
    count: an entry whose item was trashed gets it back rather than a duplicate.
-2. Failing that, by normalised title + year + first author's family name, among items not in the
-   trash. An item found this way is *adopted*: bibsync sets its citation key. An item that already
-   carries another citation key is not renamed: that is a conflict for a person to settle.
+2. By identifier, for an entry ``bibsync enrich`` completed, among items not in the trash: its DOI
+   (case-insensitive, without ``https://doi.org/`` or ``doi:``) in the item's ``DOI`` field or a ``DOI:``
+   line of ``extra``; its arXiv id (without version) in ``archiveID`` ("arXiv:2203.15556"), in an
+   ``arxiv.org/abs/`` or ``/pdf/`` url, in an ``arXiv: <id>`` line of ``extra``, or in an arXiv DOI
+   (``10.48550/arXiv.<id>``). This finds an item a person added from the arXiv page with its title
+   typed or capitalised differently.
+3. By normalised title + year (the listing's, or the venue's) + first author's family name, among items
+   not in the trash.
 
-Two remote items for one entry, or one remote item claimed by two entries, is a conflict: both are
-reported and neither is changed.
+An item found by identifier or title is *adopted*: bibsync sets its citation key. An item that already
+carries another citation key is not renamed: that is a conflict for a person to settle; so is an item
+carrying another listing entry's key, which belongs to that entry and is not a candidate at all.
 
-An update is a patch of the fields bibsync owns (title, creators, abstract, date, citation key, its
-own lines of ``extra`` and its own tags, and ``deleted`` to restore a trashed item). People's fields,
-tags, notes, collections and relations are never in a patch.
+Two remote items for one entry (by key, by identifier or by title), or one remote item claimed by two
+entries, is a conflict: both are reported and neither is changed.
+
+An update is a patch of the fields bibsync owns for that entry (title, creators, abstract, date,
+citation key, and for an enriched entry the identifiers and venue fields it writes, see
+:mod:`bibsync.zotero.items`), its own lines of ``extra`` and its own tags, and ``deleted`` to restore
+a trashed item. A field bibsync does not write for an entry (a DOI typed into an item whose entry was
+not enriched) is people's, as are all other fields, tags, notes, collections and relations: never in a
+patch.
+
+The item type changes in one case only: an item of the listing's type (``preprint``) whose entry was
+found published becomes the venue's type (``journalArticle``, ``conferencePaper``); any other type was
+chosen by a person and is kept. The patch then carries ``itemType``; the server drops the fields the new
+type lacks and moves base-mapped values (see :func:`bibsync.zotero.items.converted`), so the patch is
+computed against the item as converted: people's fields both types have keep their values, bibsync's
+``archiveID``/``repository`` go (the arXiv id moves to ``extra``), and a value the server would move
+into a field bibsync owns ("arXiv" from ``repository`` into ``publisher``) is overwritten or cleared. If
+the change would drop a person's value (a ``genre``, a ``repository`` that is not bibsync's), the item
+keeps its type, gets the fields its type has, and the action says why.
 
 Pruning trashes only items that carry bibsync's *created* tag (see ``mappings/zotero.toml``), which
 bibsync puts on the items it creates and never on adopted ones, and whose citation key is not in the
@@ -28,25 +50,38 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bibsync.mappings import Mappings
 from bibsync.markup import plain_text
 from bibsync.model import Keyed
 from bibsync.zotero.items import (
-    OWNED_FIELDS,
+    STRUCTURAL_PROPERTIES,
     ItemStyle,
     RemoteItem,
     bibsync_extra_lines,
     bibsync_tags,
+    converted,
+    identifier_extra_lines,
     item_for,
+    item_type_for,
     item_types,
+    owned_fields,
     validate_item,
 )
 
 _EXTRA_KEY_LINE = re.compile(r"^\s*(?:citation key|bibtex)\s*:\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
+# arXiv ids: "2203.15556" (since 2007) and "hep-th/9901001", "math.AG/0309136" (before), without version.
+_ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})"
+_ARXIV_BARE = re.compile(rf"^\s*(?:arxiv:\s*)?{_ARXIV_ID}(?:v\d+)?\s*$", re.IGNORECASE)
+_ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/{_ARXIV_ID}(?:v\d+)?(?!\d)", re.IGNORECASE)
+_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.{_ARXIV_ID}(?:v\d+)?$", re.IGNORECASE)
+# "arXiv: 2203.15556" (Better BibTeX, Zotero) and "arXiv:2203.15556 [cs]" (Zotero's arXiv translator).
+_ARXIV_EXTRA = re.compile(rf"^\s*arxiv(?:\s+id)?\s*:\s*{_ARXIV_ID}(?:v\d+)?(?:\s*\[[^\]]*\])?\s*$", re.IGNORECASE)
+_DOI_EXTRA = re.compile(r"^\s*doi\s*:\s*(\S+)\s*$", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
 class ActionKind(enum.Enum):
@@ -129,6 +164,17 @@ def entry_fingerprint(keyed: Keyed) -> Fingerprint | None:
     return (title, entry.year, family) if title and family else None
 
 
+def entry_fingerprints(keyed: Keyed) -> tuple[Fingerprint, ...]:
+    """The entry's fingerprint with the listing's year and, for a published paper, the venue's year
+    (its item carries the venue's year; a person may have typed either)."""
+    fingerprint = entry_fingerprint(keyed)
+    if fingerprint is None:
+        return ()
+    venue = keyed.entry.venue
+    years = sorted({fingerprint[1], *([venue.year] if venue is not None and venue.year else [])})
+    return tuple((fingerprint[0], year, fingerprint[2]) for year in years)
+
+
 def remote_fingerprint(data: Mapping[str, Any]) -> Fingerprint | None:
     title = normalise(str(data.get("title", "")))
     year = _YEAR.search(str(data.get("date", "")))
@@ -139,6 +185,50 @@ def remote_fingerprint(data: Mapping[str, Any]) -> Fingerprint | None:
     first = authors[0]
     family = _family_word(str(first.get("lastName") or first.get("name") or ""))
     return (title, int(year.group(1)), family) if family else None
+
+
+def normalise_doi(text: str) -> str:
+    """A DOI as compared: lower-case, without ``https://doi.org/`` or ``doi:``; "" if it is not one."""
+    doi = _DOI_PREFIX.sub("", text.strip()).strip().lower()
+    return doi if doi.startswith("10.") and "/" in doi else ""
+
+
+def normalise_arxiv_id(text: str) -> str:
+    """An arXiv id as compared: lower-case, without ``arXiv:`` or version; "" if it is not one."""
+    found = _ARXIV_BARE.match(text)
+    return found.group(1).lower() if found else ""
+
+
+def _identifiers(dois: Iterable[str], arxiv_ids: Iterable[str]) -> frozenset[str]:
+    found = {f"doi:{doi}" for doi in map(normalise_doi, dois) if doi}
+    found.update(f"arxiv:{one}" for one in map(normalise_arxiv_id, arxiv_ids) if one)
+    for doi in [item[4:] for item in found if item.startswith("doi:")]:
+        arxiv_doi = _ARXIV_DOI.match(doi)
+        if arxiv_doi:
+            found.add(f"arxiv:{arxiv_doi.group(1).lower()}")
+    return frozenset(found)
+
+
+def entry_identifiers(keyed: Keyed) -> frozenset[str]:
+    """The DOI and arXiv id ``bibsync enrich`` found for an entry, as ``doi:...`` / ``arxiv:...``."""
+    entry = keyed.entry
+    return _identifiers([entry.doi], [entry.arxiv_id])
+
+
+def remote_identifiers(data: Mapping[str, Any]) -> frozenset[str]:
+    """The DOIs and arXiv ids an item carries, wherever Zotero, its translators or people put them."""
+    dois = [str(data.get("DOI", ""))]
+    arxiv_ids = [str(data.get("archiveID", ""))]
+    url = _ARXIV_URL.search(str(data.get("url", "")))
+    if url:
+        arxiv_ids.append(url.group(1))
+    for line in str(data.get("extra", "")).split("\n"):
+        doi_line, arxiv_line = _DOI_EXTRA.match(line), _ARXIV_EXTRA.match(line)
+        if doi_line:
+            dois.append(doi_line.group(1))
+        if arxiv_line:
+            arxiv_ids.append(arxiv_line.group(1))
+    return _identifiers(dois, arxiv_ids)
 
 
 # --- the plan ------------------------------------------------------------------------------------
@@ -163,16 +253,19 @@ def make_plan(
     """What it takes for the remote library to match ``keyed``. Actions come sorted by citation key."""
     regular = [remote[key] for key in sorted(remote) if remote[key].regular]
     listing_keys = frozenset(k.key.lower() for k in keyed)
-    by_key: dict[str, list[RemoteItem]] = defaultdict(list)
-    by_fingerprint: dict[Fingerprint, list[RemoteItem]] = defaultdict(list)
+    index = _Index(listing_keys)
     for item in regular:
         for key in sorted(citation_keys(item.data)):
-            by_key[key].append(item)
+            index.by_key[key].append(item)
+        if item.trashed:
+            continue
         fingerprint = remote_fingerprint(item.data)
-        if fingerprint is not None and not item.trashed:
-            by_fingerprint[fingerprint].append(item)
+        if fingerprint is not None:
+            index.by_fingerprint[fingerprint].append(item)
+        for identifier in remote_identifiers(item.data):
+            index.by_identifier[identifier].append(item)
 
-    matches = [_match(one, by_key, by_fingerprint, listing_keys) for one in sorted(keyed, key=lambda k: k.key)]
+    matches = [_match(one, index) for one in sorted(keyed, key=lambda k: k.key)]
     matches = _claims_once(matches)
 
     actions = [_action(match, mappings, style) for match in matches]
@@ -182,36 +275,54 @@ def make_plan(
     return Plan(tuple(actions))
 
 
-def _match(
-    keyed: Keyed,
-    by_key: Mapping[str, list[RemoteItem]],
-    by_fingerprint: Mapping[Fingerprint, list[RemoteItem]],
-    listing_keys: frozenset[str],
-) -> _Match:
-    found = by_key.get(keyed.key.lower(), [])
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The remote items by what they can be matched on."""
+
+    listing_keys: frozenset[str]
+    by_key: defaultdict[str, list[RemoteItem]] = field(default_factory=lambda: defaultdict(list))
+    by_identifier: defaultdict[str, list[RemoteItem]] = field(default_factory=lambda: defaultdict(list))
+    by_fingerprint: defaultdict[Fingerprint, list[RemoteItem]] = field(default_factory=lambda: defaultdict(list))
+
+    def free(self, items: Iterable[RemoteItem]) -> list[RemoteItem]:
+        """``items`` without duplicates and without those carrying a listing entry's key: such an item
+        belongs to that entry, not to this one."""
+        unique = {item.key: item for item in items}
+        return [item for _, item in sorted(unique.items()) if not citation_keys(item.data) & self.listing_keys]
+
+
+def _match(keyed: Keyed, index: _Index) -> _Match:
+    found = index.by_key.get(keyed.key.lower(), [])
     if len(found) > 1:
         keys = ", ".join(item.key for item in found)
         return _Match(keyed, tuple(found), conflict=f"{len(found)} items carry this citation key: {keys}")
     if found:
         return _Match(keyed, (found[0],))
 
-    fingerprint = entry_fingerprint(keyed)
-    similar = by_fingerprint.get(fingerprint, []) if fingerprint is not None else []
-    # An item carrying another listing entry's key belongs to that entry, not to this one.
-    similar = [item for item in similar if not citation_keys(item.data) & listing_keys]
-    if len(similar) > 1:
-        keys = ", ".join(item.key for item in similar)
-        return _Match(keyed, tuple(similar), conflict=f"{len(similar)} items match its title: {keys}")
-    if not similar:
-        return _Match(keyed)
-    item = similar[0]
+    identifiers = sorted(entry_identifiers(keyed))
+    same_paper = index.free(item for identifier in identifiers for item in index.by_identifier.get(identifier, []))
+    if same_paper:
+        return _adopt(keyed, same_paper, "its DOI or arXiv id")
+
+    similar = index.free(item for fp in entry_fingerprints(keyed) for item in index.by_fingerprint.get(fp, []))
+    if similar:
+        return _adopt(keyed, similar, "its title")
+    return _Match(keyed)
+
+
+def _adopt(keyed: Keyed, candidates: Sequence[RemoteItem], what: str) -> _Match:
+    """The one candidate, adopted; several are ambiguous, and one with another citation key is not renamed."""
+    if len(candidates) > 1:
+        keys = ", ".join(item.key for item in candidates)
+        return _Match(keyed, tuple(candidates), conflict=f"{len(candidates)} items match {what}: {keys}")
+    item = candidates[0]
     others = sorted(citation_keys(item.data))
     if others:
         # Renaming a key people cite would break their manuscripts: leave it to a person.
         return _Match(
             keyed,
             (item,),
-            conflict=f"item {item.key} matches its title but carries citation key {', '.join(others)}",
+            conflict=f"item {item.key} matches {what} but carries citation key {', '.join(others)}",
         )
     return _Match(keyed, (item,), adopted=True)
 
@@ -242,18 +353,18 @@ def _action(match: _Match, mappings: Mappings, style: ItemStyle) -> Action:
     item_keys = tuple(item.key for item in match.items)
     if match.conflict:
         return Action(ActionKind.CONFLICT, keyed.key, title, item_keys, detail=match.conflict)
-    wanted = item_for(keyed, mappings, style)
     if not match.items:
+        wanted = item_for(keyed, mappings, style)
         problems = validate_item(wanted)
         if problems:
             return Action(ActionKind.INVALID, keyed.key, title, detail="; ".join(problems))
         return Action(ActionKind.CREATE, keyed.key, title, payload=wanted, fields=tuple(sorted(wanted)))
 
     item = match.items[0]
-    patch = _patch(keyed, wanted, item, mappings, style)
-    detail = "adopted: its citation key is set" if match.adopted else ""
+    patch, note = _patch(keyed, item, mappings, style)
+    detail = "; ".join(part for part in ("adopted: its citation key is set" if match.adopted else "", note) if part)
     if not patch:
-        return Action(ActionKind.UNCHANGED, keyed.key, title, item_keys)
+        return Action(ActionKind.UNCHANGED, keyed.key, title, item_keys, detail=note)
     problems = validate_item(patch, item.item_type)
     if problems:
         return Action(ActionKind.INVALID, keyed.key, title, item_keys, detail="; ".join(problems))
@@ -261,24 +372,75 @@ def _action(match: _Match, mappings: Mappings, style: ItemStyle) -> Action:
     return Action(ActionKind.UPDATE, keyed.key, title, item_keys, payload, tuple(sorted(patch)), detail)
 
 
-def _patch(
-    keyed: Keyed, wanted: Mapping[str, Any], item: RemoteItem, mappings: Mappings, style: ItemStyle
-) -> dict[str, Any]:
-    """The owned fields of ``item`` that differ from ``wanted``; only fields valid for its type."""
-    data = item.data
-    schema = item_types().get(item.item_type)
-    valid = schema.fields if schema is not None else frozenset()
+@dataclass(frozen=True, slots=True)
+class _Retype:
+    """An item's type change, as the server will carry it out."""
+
+    new_type: str
+    data: Mapping[str, Any]  # the item as the server holds it once its type changed
+    clear: frozenset[str]  # fields a value of bibsync's moved into: bibsync sets or clears them
+    lost: tuple[str, ...]  # people's fields the new type has no place for
+
+
+def _retype(keyed: Keyed, item: RemoteItem, mappings: Mappings, style: ItemStyle) -> _Retype | None:
+    """The type change an entry found published asks of its item, or None.
+
+    Only an item of the listing's type (``preprint``) changes: any other type was chosen by a person."""
+    listing_type = mappings.entry_type("zotero")
+    new_type = item_type_for(keyed, mappings)
+    if item.item_type != listing_type or new_type == listing_type or new_type not in item_types():
+        return None
+    data, moved = converted(item.data, new_type)
+    before = item_for(keyed, mappings, style, item.item_type)  # what bibsync writes in the old type
+    after = item_for(keyed, mappings, style, new_type)
+    bibsyncs = set(owned_fields(before))  # archiveID, repository: bibsync's for an entry with an arXiv id
+    clear = frozenset(target for target, source in moved.items() if source in bibsyncs)
+    lost = sorted(
+        name
+        for name, value in item.data.items()
+        if name not in data
+        and name not in STRUCTURAL_PROPERTIES
+        and value not in ("", None)
+        and name not in bibsyncs
+        and not any(source == name and target not in after for target, source in moved.items())
+    )
+    return _Retype(new_type, data, clear, tuple(lost))
+
+
+def _patch(keyed: Keyed, item: RemoteItem, mappings: Mappings, style: ItemStyle) -> tuple[dict[str, Any], str]:
+    """The fields bibsync owns for this entry that differ in ``item`` (only fields valid for the item's
+    type, or for the type it changes to), and a note for people when it keeps a type it meant to change."""
+    data: Mapping[str, Any] = item.data
+    item_type = item.item_type
     patch: dict[str, Any] = {}
-    for field in OWNED_FIELDS:
-        if field in valid and data.get(field, "") != wanted[field]:
-            patch[field] = wanted[field]
+    note = ""
+    clear: frozenset[str] = frozenset()
+    retype = _retype(keyed, item, mappings, style)
+    if retype is not None and retype.lost:
+        note = f"kept as {item_type}: a {retype.new_type} has no place for its {', '.join(retype.lost)}"
+    elif retype is not None:
+        item_type, data, clear = retype.new_type, retype.data, retype.clear
+        patch["itemType"] = item_type
+
+    schema = item_types().get(item_type)
+    valid = schema.fields if schema is not None else frozenset()
+    wanted = item_for(keyed, mappings, style, item_type)
+    for name in owned_fields(wanted):
+        if name in valid and data.get(name, "") != wanted[name]:
+            patch[name] = wanted[name]
+    for name in sorted(clear - set(wanted)):
+        if data.get(name):
+            patch[name] = ""  # the server moved bibsync's "arXiv" here from the preprint's repository
 
     if not _same_creators(data.get("creators", []), wanted["creators"], truncated=keyed.entry.truncated):
         patch["creators"] = wanted["creators"]
 
     if "extra" in valid:
-        extra = merge_extra(str(data.get("extra", "")), bibsync_extra_lines(keyed, style), style)
-        if extra != data.get("extra", ""):
+        current = str(data.get("extra", ""))
+        extra = merge_extra(
+            current, bibsync_extra_lines(keyed, style), style, identifiers=identifier_extra_lines(keyed, item_type)
+        )
+        if extra != current:
             patch["extra"] = extra
 
     ours = set(bibsync_tags(keyed, mappings, style))
@@ -291,19 +453,32 @@ def _patch(
 
     if item.trashed:
         patch["deleted"] = 0  # the entry is in the listing: its item comes back from the trash
-    return patch
+    return patch, note
 
 
-def merge_extra(current: str, ours: Sequence[str], style: ItemStyle) -> str:
-    """People's lines of ``extra`` as they are, then bibsync's; ``current`` itself when bibsync's
-    lines are already what they should be (so people's spacing is never rewritten)."""
+def merge_extra(current: str, ours: Sequence[str], style: ItemStyle, identifiers: Sequence[str] = ()) -> str:
+    """People's lines of ``extra`` as they are, then the ``identifiers`` lines not there yet
+    (``arXiv: <id>``), then bibsync's own lines; ``current`` itself when nothing needs to change (so
+    people's spacing is never rewritten).
+
+    An identifier line is never removed: once written it cannot be told from one a person typed (or
+    Zotero's arXiv translator wrote, as ``arXiv:2203.15556 [cs]``, which counts as the same line)."""
     lines = current.split("\n") if current else []
-    if [line for line in lines if style.owns_extra_line(line)] == list(ours):
+    missing = [line for line in identifiers if not any(_same_identifier_line(have, line) for have in lines)]
+    if not missing and [line for line in lines if style.owns_extra_line(line)] == list(ours):
         return current
     kept = [line for line in lines if not style.owns_extra_line(line)]
     while kept and not kept[-1].strip():
         kept.pop()
-    return "\n".join([*kept, *ours])
+    return "\n".join([*kept, *missing, *ours])
+
+
+def _same_identifier_line(line: str, ours: str) -> bool:
+    """Whether ``line`` of ``extra`` gives the arXiv id the line ``ours`` gives."""
+    have, want = _ARXIV_EXTRA.match(line), _ARXIV_EXTRA.match(ours)
+    if have and want:
+        return have.group(1).lower() == want.group(1).lower()
+    return line.strip() == ours.strip()
 
 
 def merge_tags(current: Sequence[Mapping[str, Any]], ours: Iterable[str], style: ItemStyle) -> list[Any]:
