@@ -10,7 +10,7 @@
 
     [tool.bibsync.enrich.pin]              # the paper is this one: look it up by identifier
     hoffmann2022training = "arxiv:2203.15556"
-    fernando2023promptbreeder = "doi:10.48550/arXiv.2309.16797"
+    fernando2023promptbreeder = "doi:10.48550/arXiv.2309.16797"   # arXiv's DOI: the same as arxiv:2309.16797
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ _KEYS = {"contact", "services", "file", "accept", "reject", "pin", "semanticscho
 # New-style ids (2203.15556) and old-style ones (hep-th/9901001), with an optional version to drop.
 _ARXIV_ID = re.compile(r"(?:arxiv:)?((?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?", re.IGNORECASE)
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
+ARXIV_DOI_PREFIX = "10.48550/arxiv."  # DataCite DOIs arXiv assigns: 10.48550/arXiv.2203.15556
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -108,6 +109,8 @@ def parse_identifier(text: str) -> Identifier | None:
         found = _ARXIV_ID.fullmatch(value.strip())
         return Identifier("arxiv", found.group(1)) if found else None
     if scheme in ("doi", "https", "http"):
-        doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text, flags=re.IGNORECASE)
-        return Identifier("doi", doi.lower()) if _DOI.fullmatch(doi) else None
+        doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text, flags=re.IGNORECASE).lower()
+        if doi.startswith(ARXIV_DOI_PREFIX):  # arXiv's own DOI names the arXiv paper: look it up there
+            return parse_identifier("arxiv:" + doi.removeprefix(ARXIV_DOI_PREFIX))
+        return Identifier("doi", doi) if _DOI.fullmatch(doi) else None
     return None
