@@ -35,10 +35,13 @@ class Services:
         self.requests: list[tuple[float, httpx.Request]] = []
         self.down: set[str] = set()  # hosts answering 503
         self.rate_limited: dict[str, int] = {}  # host -> how many 429s to give first
+        self.interrupt_at: dict[str, int] = {}  # host -> the request during which Ctrl-C is pressed
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((self.time.now, request))
         host = request.url.host
+        if len(self.sent_to(host)) == self.interrupt_at.get(host):
+            raise KeyboardInterrupt
         if host in self.down:
             return httpx.Response(503, text="Service Unavailable")
         if self.rate_limited.get(host):
@@ -82,10 +85,16 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def fake_clock(monkeypatch: pytest.MonkeyPatch, time: FakeTime) -> None:
+    """The command's fetcher on the fake clock: waiting advances it, nothing really sleeps."""
+    monkeypatch.setattr("bibsync.enrich.fetch.time", types.SimpleNamespace(monotonic=time.clock,
+                                                                           time=lambda: 1795687200.0))
+    monkeypatch.setattr("bibsync.enrich.fetch.wait", lambda _stop, seconds: time.sleep(seconds))
+
+
 @pytest.fixture
 def services(httpx_mock: HTTPXMock, time: FakeTime, monkeypatch: pytest.MonkeyPatch) -> Services:
-    monkeypatch.setattr("bibsync.enrich.fetch.time", types.SimpleNamespace(
-        monotonic=time.clock, sleep=time.sleep, time=lambda: 1795687200.0))
+    fake_clock(monkeypatch, time)
     fake = Services(time)
     httpx_mock.add_callback(fake, is_reusable=True, is_optional=True)
     return fake
@@ -184,8 +193,7 @@ def test_a_service_down_leaves_the_others_and_keeps_what_it_missed(project: Path
 
 def test_no_network_writes_nothing_and_exits_1(project: Path, httpx_mock: HTTPXMock, time: FakeTime,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bibsync.enrich.fetch.time", types.SimpleNamespace(
-        monotonic=time.clock, sleep=time.sleep, time=lambda: 0.0))
+    fake_clock(monkeypatch, time)
     earlier = '{\n  "format": "bibsync-enrich/1",\n  "entries": {}\n}\n'
     (project / "bibsync.enrich.json").write_text(earlier, encoding="utf-8")
     httpx_mock.add_exception(httpx.ConnectError("[Errno -3] Temporary failure in name resolution"),
@@ -246,3 +254,13 @@ def test_secrets_stay_out_of_urls_and_output(project: Path, services: Services,
     assert sent and all(r.headers["x-api-key"] == "s2-secret-key-123" for _, r in sent)
     assert all("s2-secret-key-123" not in str(r.url) for _, r in sent)
     assert "s2-secret-key-123" not in out + err
+
+
+def test_an_interrupted_run_saves_the_lookups_it_completed(project: Path, services: Services) -> None:
+    services.interrupt_at["export.arxiv.org"] = 3  # Ctrl-C while the third request is in flight
+    code, _, err = run(project, "--service", "arxiv")
+    assert code == 1
+    assert "bibsync: interrupted; the 2 lookups completed are saved, run again to finish" in err
+    entries = stored(project)
+    assert set(entries) == {"fernando2025wantinga", "fernando2025wantingb"}  # the first two keys
+    assert len(services.sent_to("export.arxiv.org")) == 3  # nothing sent after the interruption

@@ -135,7 +135,7 @@ def command(
 
             try:
                 result = Fetcher(client, _politeness(settings)).run(lookups, services, on_answer)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # a second Ctrl-C, while the first one's requests were finishing
                 click.echo("bibsync: interrupted; nothing was written", err=True)
                 sys.exit(EXIT_PROBLEMS)
         down = [f"{s.label}: {s.down}" for s in result.services if s.down]
@@ -146,13 +146,18 @@ def command(
                 click.echo(f"  {line}", err=True)
             sys.exit(EXIT_PROBLEMS)
         truncated = {k.key: k.entry.truncated for k in project.keyed}
-        records, changes = update(lookups, result.answers, records, settings, truncated)
+        records, changes = update(lookups, result.answers, records, settings, truncated,
+                                  asked=[s.name for s in services])
+        if result.interrupted:
+            saved = sum(1 for c in changes if c.after is not None and not c.failures)
+            click.echo(f"bibsync: interrupted; the {saved} lookups completed are saved, run again to finish",
+                       err=True)
     else:
         records, changes = update([], [], records, settings, {})  # rejections still apply
 
     _write(settings, records, project)
     _report(changes, records, down, quiet=quiet)
-    failed = down or any(c.failures for c in changes)
+    failed = down or any(c.failures for c in changes)  # an interrupted run has lookups unanswered
     sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
 
 

@@ -80,6 +80,7 @@ class ServiceSummary:
 class FetchResult:
     answers: tuple[Answer, ...]  # sorted by key, then by the order the services were given in
     services: tuple[ServiceSummary, ...]
+    interrupted: bool = False  # Ctrl-C: some lookups have no answer from some services
 
     @property
     def unreachable(self) -> bool:
@@ -98,8 +99,9 @@ class Fetcher:
                  clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None) -> None:
         self._client = client
         self._politeness = politeness
+        self._stop = threading.Event()  # set on Ctrl-C: workers stop waiting and send nothing more
         self._clock = clock or time.monotonic
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep or (lambda seconds: wait(self._stop, seconds))
 
     def run(self, lookups: Sequence[Lookup], services: Sequence[Service],
             on_answer: Callable[[Answer], None] | None = None) -> FetchResult:
@@ -108,7 +110,13 @@ class Fetcher:
         answers_lock = threading.Lock()
 
         def work(state: ServiceState, lookup: Lookup) -> None:
-            answer = self._answer(state, lookup)
+            try:
+                answer = self._answer(state, lookup)
+            except BaseException:
+                self._stop.set()  # a bug or an interruption in one worker stops them all
+                raise
+            if answer is None:
+                return  # interrupted before it was answered
             with answers_lock:
                 answers[(lookup.query.key, state.service.name)] = answer
             if on_answer is not None:
@@ -117,11 +125,17 @@ class Fetcher:
         # One pool per service, as wide as its concurrency: the services are asked side by side, and
         # each service's limiter spaces its own requests.
         pools = [ThreadPoolExecutor(max_workers=state.service.concurrency) for state in states]
+        interrupted = False
         try:
             futures = [pool.submit(work, state, lookup) for pool, state in zip(pools, states, strict=True)
                        for lookup in lookups]
             for future in futures:
                 future.result()
+        except KeyboardInterrupt:
+            # Keep what was answered: the workers stop waiting, requests in flight finish (bounded by
+            # TIMEOUT), and the caller records the complete lookups.
+            interrupted = True
+            self._stop.set()
         finally:
             for pool in pools:
                 pool.shutdown(cancel_futures=True)
@@ -129,9 +143,9 @@ class Fetcher:
         ordered = sorted(answers.values(), key=lambda a: (a.key, order[a.service]))
         summaries = tuple(ServiceSummary(s.service.name, s.service.label, s.requests, s.answered, s.down)
                           for s in states)
-        return FetchResult(tuple(ordered), summaries)
+        return FetchResult(tuple(ordered), summaries, interrupted)
 
-    def _answer(self, state: ServiceState, lookup: Lookup) -> Answer:
+    def _answer(self, state: ServiceState, lookup: Lookup) -> Answer | None:
         service, key = state.service, lookup.query.key
         if lookup.pin is not None and service.lookup is not None and lookup.pin.scheme in service.lookup_schemes:
             request = service.lookup(lookup.pin, self._politeness)
@@ -139,10 +153,14 @@ class Fetcher:
             request = service.search(lookup.query, self._politeness)
         if state.down:
             return Answer(key, service.name, failure=f"{service.label} was given up: {state.down}")
+        if self._stop.is_set():
+            return None
         try:
             response = self._send(state, request)
             # an "empty" status (Semantic Scholar's 404 for no title match) is an answer: nothing found
             candidates = () if response.status_code in service.empty_statuses else tuple(service.parse(response))
+        except _Interrupted:
+            return None
         except _GiveUp as error:
             with state.lock:
                 state.down = state.down or str(error)
@@ -165,6 +183,8 @@ class Fetcher:
             if state.down:
                 raise _GiveUp(state.down)
             self._wait_turn(state)
+            if self._stop.is_set():
+                raise _Interrupted
             log.debug("%s: GET %s", service.label, request.url.copy_with(query=None))
             try:
                 response = self._client.send(request)
@@ -209,6 +229,15 @@ class Fetcher:
 
 class _Failed(Exception):
     """One lookup failed; the service may still answer others."""
+
+
+class _Interrupted(Exception):
+    """The run was interrupted while this lookup waited for its turn."""
+
+
+def wait(stop: threading.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less if the run is interrupted meanwhile (``stop`` set)."""
+    stop.wait(seconds)
 
 
 def parse_retry_after(value: str | None, *, now: float) -> float | None:

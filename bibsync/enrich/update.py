@@ -54,8 +54,13 @@ class Change:
 
 
 def update(lookups: Sequence[Lookup], answers: Iterable[Answer], records: Mapping[str, Record],
-           settings: EnrichSettings, truncated: Mapping[str, bool]) -> tuple[dict[str, Record], list[Change]]:
-    """The new records: ``records`` with the answers to ``lookups`` applied, and rejected entries marked."""
+           settings: EnrichSettings, truncated: Mapping[str, bool],
+           asked: Sequence[str] = ()) -> tuple[dict[str, Record], list[Change]]:
+    """The new records: ``records`` with the answers to ``lookups`` applied, and rejected entries marked.
+
+    ``asked`` names the services every lookup went to; one that did not answer a lookup (an interrupted
+    run) counts as a failure for it, so its earlier record is not replaced by "nothing found".
+    """
     by_key: dict[str, list[Answer]] = {}
     for answer in answers:
         by_key.setdefault(answer.key, []).append(answer)
@@ -64,7 +69,9 @@ def update(lookups: Sequence[Lookup], answers: Iterable[Answer], records: Mappin
     for lookup in lookups:
         key = lookup.query.key
         got = by_key.get(key, [])
-        failures = tuple(a.failure for a in got if a.failure)
+        heard = {a.service for a in got}
+        failures = (*(a.failure for a in got if a.failure),
+                    *(f"{name} was not asked (interrupted)" for name in asked if name not in heard))
         candidates = [c for a in got for c in a.candidates]
         if lookup.pin is not None:
             record = _pinned(key, lookup.pin, candidates, complete=not failures)
@@ -76,6 +83,9 @@ def update(lookups: Sequence[Lookup], answers: Iterable[Answer], records: Mappin
             if status is Status.UNMATCHED and failures:
                 record = None  # not "nothing found": some service was not heard
         before = records.get(key)
+        if failures and before is not None and record is not None and \
+                record.status not in (Status.MATCHED, Status.PINNED):
+            record = None  # an incomplete lookup only replaces an earlier record with a match
         if record is not None:
             result[key] = record
         changes.append(Change(key, before, record, failures))

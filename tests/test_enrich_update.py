@@ -1,0 +1,82 @@
+"""What a run asks about, and how answers become records: nothing found before is lost to a failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from enrich_data import RECORDS
+
+from bibsync.config import parse_config
+from bibsync.enrich.candidate import Candidate, Identifier
+from bibsync.enrich.fetch import Answer, Lookup
+from bibsync.enrich.settings import EnrichSettings, enrich_settings
+from bibsync.enrich.store import Record, Status
+from bibsync.enrich.update import query_for, select, update
+from bibsync.model import Keyed
+from zotero_fake import listing_keyed
+
+
+@pytest.fixture(scope="module")
+def keyed() -> dict[str, Keyed]:
+    return {k.key: k for k in listing_keyed()}
+
+
+def settings(tmp_path: Path, **table: object) -> EnrichSettings:
+    return enrich_settings(parse_config({"enrich": table}, root=tmp_path))
+
+
+def test_select_skips_settled_and_rejected_entries(tmp_path: Path, keyed: dict[str, Keyed]) -> None:
+    records = dict(RECORDS)  # three matched, one in review
+    chosen = {lookup.query.key for lookup in select(keyed.values(), records, settings(tmp_path))}
+    assert len(chosen) == 47 and "hoffmann2022training" not in chosen and "mirowski2022clip" in chosen
+    chosen = {lookup.query.key for lookup in select(keyed.values(), records,
+                                                    settings(tmp_path, reject=["mirowski2022clip"]))}
+    assert "mirowski2022clip" not in chosen
+    assert len(select(keyed.values(), records, settings(tmp_path), refresh=True)) == 50
+    pinned = select(keyed.values(), records, settings(tmp_path, pin={"hoffmann2022training": "arxiv:2203.15556"}),
+                    only={"hoffmann2022training"})
+    assert [(lookup.query.key, lookup.pin) for lookup in pinned] == [
+        ("hoffmann2022training", Identifier("arxiv", "2203.15556"))]  # newly pinned: asked again
+
+
+def test_a_failed_service_never_downgrades_an_earlier_record(tmp_path: Path, keyed: dict[str, Keyed]) -> None:
+    lookup = Lookup(query_for(keyed["hoffmann2022training"]))
+    nothing = [Answer("hoffmann2022training", "arxiv"), Answer("hoffmann2022training", "crossref", failure="503")]
+    records, (change,) = update([lookup], nothing, RECORDS, settings(tmp_path), {"hoffmann2022training": True})
+    assert records["hoffmann2022training"] == RECORDS["hoffmann2022training"] and change.after is None
+    assert change.failures == ("503",)
+    silent = [Answer("hoffmann2022training", "arxiv")]  # crossref never answered: an interrupted run
+    records, (change,) = update([lookup], silent, {}, settings(tmp_path), {}, asked=["arxiv", "crossref"])
+    assert "hoffmann2022training" not in records
+    assert change.failures == ("crossref was not asked (interrupted)",)
+
+
+def test_a_complete_lookup_finding_nothing_is_recorded(tmp_path: Path, keyed: dict[str, Keyed]) -> None:
+    lookup = Lookup(query_for(keyed["mirowski2022clip"]))
+    records, _ = update([lookup], [Answer("mirowski2022clip", "arxiv")], {}, settings(tmp_path), {},
+                        asked=["arxiv"])
+    assert records["mirowski2022clip"].status is Status.UNMATCHED
+
+
+def test_a_pin_takes_the_record_it_names(tmp_path: Path, keyed: dict[str, Keyed]) -> None:
+    entry = keyed["hoffmann2022training"]
+    pin = Identifier("arxiv", "2203.15556")
+    other = Candidate("arxiv", "Something else", entry.entry.authors, 2020, arxiv_id="2001.00001")
+    named = Candidate("arxiv", "An empirical analysis of compute-optimal training", entry.entry.authors, 2022,
+                      arxiv_id="2203.15556", arxiv_class="cs.CL")
+    answers = [Answer(entry.key, "arxiv", (other, named))]
+    records, _ = update([Lookup(query_for(entry), pin)], answers, {}, settings(tmp_path), {})
+    record = records[entry.key]
+    assert record.status is Status.PINNED and record.pin == "arxiv:2203.15556"
+    assert record.works[0].arxiv_id == "2203.15556"  # applied although the title differs: the user vouched
+    records, _ = update([Lookup(query_for(entry), pin)], [Answer(entry.key, "arxiv", (other,))], {},
+                        settings(tmp_path), {})
+    assert records[entry.key].status is Status.UNMATCHED
+    assert records[entry.key].reason == "pinned to arxiv:2203.15556, which no service returned"
+
+
+def test_rejected_entries_are_marked(tmp_path: Path) -> None:
+    records, changes = update([], [], RECORDS, settings(tmp_path, reject=["rae2021scaling"]), {})
+    assert records["rae2021scaling"] == Record("rae2021scaling", Status.REJECTED, "rejected in the config")
+    assert changes == []
