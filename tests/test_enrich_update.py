@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from enrich_data import RECORDS
+from zotero_fake import listing_keyed
 
 from bibsync.config import parse_config
 from bibsync.enrich.candidate import Candidate, Identifier
@@ -14,7 +15,6 @@ from bibsync.enrich.settings import EnrichSettings, enrich_settings
 from bibsync.enrich.store import Record, Status
 from bibsync.enrich.update import query_for, select, update
 from bibsync.model import Keyed
-from zotero_fake import listing_keyed
 
 
 @pytest.fixture(scope="module")
