@@ -18,9 +18,11 @@ are merged; two different convincing works are uncertain too, since choosing one
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from bibsync.enrich.candidate import Candidate, Query
 from bibsync.model import Person, Venue, fold
@@ -92,19 +94,13 @@ class Outcome:
     reason: str
 
 
+_WORD = re.compile(r"[^\W_]+")  # runs of letters and digits, in any script
+
+
+@lru_cache(maxsize=1 << 12)  # the listing's title is compared with every candidate
 def normalise_title(text: str) -> str:
     """"CLIP-CLOP: CLIP-Guided Collage" -> "clip clop clip guided collage"."""
-    words = []
-    word: list[str] = []
-    for char in text:
-        if char.isalnum():
-            word.append(char)
-        elif word:
-            words.append(fold("".join(word)))
-            word = []
-    if word:
-        words.append(fold("".join(word)))
-    return " ".join(w for w in words if w)
+    return " ".join(word for word in map(fold, _WORD.findall(text)) if word)
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -117,9 +113,15 @@ def title_similarity(a: str, b: str) -> float:
 def same_person(listed: Person, found: Person) -> bool:
     """Whether a service's name is the listing's person: same family name (last word, folded), or the
     same words in another order (services swap given and family names of East Asian authors)."""
-    if listed.family and found.family and fold(listed.family.split()[-1]) == fold(found.family.split()[-1]):
-        return True
-    return sorted(fold(w) for w in listed.full.split()) == sorted(fold(w) for w in found.full.split())
+    listed_last, listed_words = _name_keys(listed)
+    found_last, found_words = _name_keys(found)
+    return (bool(listed_last) and listed_last == found_last) or listed_words == found_words
+
+
+@lru_cache(maxsize=1 << 16)  # a group's names recur in every record
+def _name_keys(person: Person) -> tuple[str, tuple[str, ...]]:
+    last = fold(person.family.split()[-1]) if person.family.split() else ""
+    return last, tuple(sorted(fold(word) for word in person.full.split()))
 
 
 def author_positions(listed: Sequence[Person], found: Sequence[Person]) -> list[int] | None:

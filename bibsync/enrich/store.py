@@ -72,14 +72,18 @@ def parse_store(text: str, path: str) -> tuple[dict[str, Record], list[Diagnosti
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("entries"), dict):
         return {}, [Diagnostic(path, 1, f"not a bibsync enrichment file (expected \"format\": \"{FORMAT}\" "
                                         "and an \"entries\" object)")]
+    entries: dict[str, Any] = data.pop("entries")
+    del data
     records: dict[str, Record] = {}
     problems: list[Diagnostic] = []
-    for key, raw in data["entries"].items():
+    people: dict[tuple[str, str, str, str], Person] = {}  # one Person per distinct name: a group's names recur
+    while entries:
+        key, raw = entries.popitem()  # each entry's JSON is freed once it is a record: a lower peak
         try:
-            records[key] = _record(key, raw)
+            records[key] = _record(key, raw, people)
         except _Malformed as error:
             problems.append(Diagnostic(path, _line_of(text, key), f"entry {key!r}: {error}; entry ignored"))
-    return records, problems
+    return dict(reversed(records.items())), sorted(problems)  # in the file's order
 
 
 def format_store(records: Iterable[Record]) -> str:
@@ -151,7 +155,7 @@ def _line_of(text: str, key: str) -> int:
     return text.count("\n", 0, found.start()) + 1 if found else 0
 
 
-def _record(key: str, raw: Any) -> Record:
+def _record(key: str, raw: Any, people: dict[tuple[str, str, str, str], Person]) -> Record:
     data = _object(raw, "the entry")
     try:
         status = Status(data.get("status"))
@@ -161,13 +165,13 @@ def _record(key: str, raw: Any) -> Record:
     if not isinstance(works, list):
         raise _Malformed("'works' must be a list")
     record = Record(key=key, status=status, reason=_text(data, "reason"),
-                    works=tuple(_work(w, i) for i, w in enumerate(works)), pin=_text(data, "pin"))
+                    works=tuple(_work(w, i, people) for i, w in enumerate(works)), pin=_text(data, "pin"))
     if status in (Status.MATCHED, Status.PINNED) and len(record.works) != 1:
         raise _Malformed(f"a {status.value} entry needs exactly one work")
     return record
 
 
-def _work(raw: Any, index: int) -> Work:
+def _work(raw: Any, index: int, people: dict[tuple[str, str, str, str], Person]) -> Work:
     where = f"works[{index}]"
     data = _object(raw, where)
     sources = data.get("sources", [])
@@ -180,7 +184,7 @@ def _work(raw: Any, index: int) -> Work:
     return Work(
         sources=tuple(sources),
         title=_text(data, "title", where),
-        authors=tuple(_person(p, f"{where}.authors[{i}]") for i, p in enumerate(authors)),
+        authors=tuple(_person(p, where, i, people) for i, p in enumerate(authors)),
         year=_year(data, where),
         doi=_text(data, "doi", where),
         arxiv_id=_text(data, "arxiv", where),
@@ -200,13 +204,24 @@ def _venue(raw: Any, where: str) -> Venue:
                  publisher=_text(data, "publisher", where))
 
 
-def _person(raw: Any, where: str) -> Person:
+_PERSON_FIELDS = ("family", "given", "particle", "suffix")
+
+
+def _person(raw: Any, where: str, index: int, people: dict[tuple[str, str, str, str], Person]) -> Person:
+    if isinstance(raw, dict):
+        parts = (raw.get("family", ""), raw.get("given", ""), raw.get("particle", ""), raw.get("suffix", ""))
+        person = people.get(parts)
+        if person is not None:
+            return person
+        if parts[0] and all(isinstance(part, str) for part in parts):
+            person = people[parts] = Person(*parts)
+            return person
+    # Something is wrong with it: say what
+    where = f"{where}.authors[{index}]"
     data = _object(raw, where)
-    person = Person(family=_text(data, "family", where), given=_text(data, "given", where),
-                    particle=_text(data, "particle", where), suffix=_text(data, "suffix", where))
-    if not person.family:
-        raise _Malformed(f"{where} has no family name")
-    return person
+    for name in _PERSON_FIELDS:
+        _text(data, name, where)
+    raise _Malformed(f"{where} has no family name")
 
 
 def _object(raw: Any, where: str) -> Mapping[str, Any]:
