@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from bibsync.enrich.candidate import Candidate, Query
+from bibsync.identifiers import is_arxiv_doi
 from bibsync.model import Person, Venue, fold
 
 TITLE_SAME = 0.96  # normalised titles this similar are the same title
@@ -211,23 +212,32 @@ def _conflict(left: Sequence[Candidate], right: Sequence[Candidate]) -> bool:
 
 
 def merge(members: Sequence[Candidate]) -> Work:
-    """One work from candidates describing it, each field from the service trusted most for it."""
+    """One work from candidates describing it, each field from the service trusted most for it.
+
+    The DOI is the published version's when there is one (the record giving the venue, then any DOI
+    other than arXiv's own ``10.48550/arXiv.*``), else arXiv's; the URL is that DOI's for a published
+    paper, else the arXiv abstract page.
+    """
+
+    def ranked(order: Sequence[str]) -> list[Candidate]:
+        return sorted(members, key=lambda c: order.index(c.source) if c.source in order else len(order))
 
     def first(order: Sequence[str], has: str) -> Candidate | None:
-        ranked = sorted(members, key=lambda c: order.index(c.source) if c.source in order else len(order))
-        return next((c for c in ranked if getattr(c, has)), None)
+        return next((c for c in ranked(order) if getattr(c, has)), None)
 
     by_authors = first(AUTHOR_SOURCES, "authors") or members[0]
-    by_doi = first(DOI_SOURCES, "doi")
     by_arxiv = first(ARXIV_SOURCES, "arxiv_id")
     by_class = first(ARXIV_SOURCES, "arxiv_class")
     by_venue = first(VENUE_SOURCES, "venue")
-    doi = by_doi.doi if by_doi else ""
-    arxiv_id = by_arxiv.arxiv_id if by_arxiv else ""
     venue = by_venue.venue if by_venue else None
-    # The landing page: the published version's DOI, else the arXiv abstract page, else any.
-    url = f"https://doi.org/{doi}" if doi and venue else (
-        f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else next((c.url for c in members if c.url), ""))
+    dois = [c.doi for c in ranked(DOI_SOURCES) if c.doi]
+    published = [d for d in dois if not is_arxiv_doi(d)]
+    doi = by_venue.doi if by_venue and by_venue.doi else (published or dois or [""])[0]
+    arxiv_id = by_arxiv.arxiv_id if by_arxiv else ""
+    if venue is not None and doi and not is_arxiv_doi(doi):
+        url = f"https://doi.org/{doi}"
+    else:
+        url = f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else next((c.url for c in members if c.url), "")
     years = [c.year for c in members if c.year is not None]
     return Work(
         sources=tuple(sorted({c.source for c in members})),

@@ -24,14 +24,11 @@ from typing import Any
 from bibsync.config import Config, ConfigError
 from bibsync.enrich.candidate import Identifier
 from bibsync.enrich.store import DEFAULT_NAME
+from bibsync.identifiers import arxiv_id_from_doi, normalise_arxiv_id, normalise_doi
 
 KNOWN_SERVICES = ("arxiv", "crossref", "semanticscholar", "dblp")
 DEFAULT_SERVICES = ("arxiv", "crossref")
 _KEYS = {"contact", "services", "file", "accept", "reject", "pin", "semanticscholar-key-env"}
-# New-style ids (2203.15556) and old-style ones (hep-th/9901001), with an optional version to drop.
-_ARXIV_ID = re.compile(r"(?:arxiv:)?((?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?", re.IGNORECASE)
-_DOI = re.compile(r"10\.\d{4,9}/\S+")
-ARXIV_DOI_PREFIX = "10.48550/arxiv."  # DataCite DOIs arXiv assigns: 10.48550/arXiv.2203.15556
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -101,16 +98,14 @@ def enrich_settings(config: Config, *, lock: Path | None = None) -> EnrichSettin
 
 
 def parse_identifier(text: str) -> Identifier | None:
-    """``arxiv:2203.15556v2`` -> arxiv 2203.15556; ``doi:10.1/X``, ``https://doi.org/10.1/X`` -> doi 10.1/x."""
-    text = text.strip()
-    scheme, _, value = text.partition(":")
-    scheme = scheme.lower()
-    if scheme == "arxiv":
-        found = _ARXIV_ID.fullmatch(value.strip())
-        return Identifier("arxiv", found.group(1)) if found else None
-    if scheme in ("doi", "https", "http"):
-        doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text, flags=re.IGNORECASE).lower()
-        if doi.startswith(ARXIV_DOI_PREFIX):  # arXiv's own DOI names the arXiv paper: look it up there
-            return parse_identifier("arxiv:" + doi.removeprefix(ARXIV_DOI_PREFIX))
-        return Identifier("doi", doi) if _DOI.fullmatch(doi) else None
-    return None
+    """``arxiv:2203.15556v2`` -> arxiv 2203.15556; ``doi:10.1/X``, ``https://doi.org/10.1/X`` -> doi 10.1/x;
+    arXiv's own DOI (``doi:10.48550/arXiv.2203.15556``) -> arxiv 2203.15556, since arXiv is where it resolves."""
+    scheme, _, value = text.strip().partition(":")
+    if scheme.lower() == "arxiv":
+        arxiv_id = normalise_arxiv_id(value)
+        return Identifier("arxiv", arxiv_id) if arxiv_id else None
+    doi = normalise_doi(value if scheme.lower() == "doi" else text)
+    if not doi:
+        return None
+    arxiv_id = arxiv_id_from_doi(doi)
+    return Identifier("arxiv", arxiv_id) if arxiv_id else Identifier("doi", doi)

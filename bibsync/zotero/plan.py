@@ -53,6 +53,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bibsync.identifiers import ARXIV_ID, arxiv_id_from_doi, arxiv_id_in_url, normalise_arxiv_id, normalise_doi
 from bibsync.mappings import Mappings
 from bibsync.markup import plain_text
 from bibsync.model import Keyed
@@ -73,15 +74,9 @@ from bibsync.zotero.items import (
 
 _EXTRA_KEY_LINE = re.compile(r"^\s*(?:citation key|bibtex)\s*:\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
-# arXiv ids: "2203.15556" (since 2007) and "hep-th/9901001", "math.AG/0309136" (before), without version.
-_ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})"
-_ARXIV_BARE = re.compile(rf"^\s*(?:arxiv:\s*)?{_ARXIV_ID}(?:v\d+)?\s*$", re.IGNORECASE)
-_ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/{_ARXIV_ID}(?:v\d+)?(?!\d)", re.IGNORECASE)
-_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.{_ARXIV_ID}(?:v\d+)?$", re.IGNORECASE)
 # "arXiv: 2203.15556" (Better BibTeX, Zotero) and "arXiv:2203.15556 [cs]" (Zotero's arXiv translator).
-_ARXIV_EXTRA = re.compile(rf"^\s*arxiv(?:\s+id)?\s*:\s*{_ARXIV_ID}(?:v\d+)?(?:\s*\[[^\]]*\])?\s*$", re.IGNORECASE)
+_ARXIV_EXTRA = re.compile(rf"^\s*arxiv(?:\s+id)?\s*:\s*{ARXIV_ID}(?:v\d+)?(?:\s*\[[^\]]*\])?\s*$", re.IGNORECASE)
 _DOI_EXTRA = re.compile(r"^\s*doi\s*:\s*(\S+)\s*$", re.IGNORECASE)
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
 class ActionKind(enum.Enum):
@@ -187,25 +182,11 @@ def remote_fingerprint(data: Mapping[str, Any]) -> Fingerprint | None:
     return (title, int(year.group(1)), family) if family else None
 
 
-def normalise_doi(text: str) -> str:
-    """A DOI as compared: lower-case, without ``https://doi.org/`` or ``doi:``; "" if it is not one."""
-    doi = _DOI_PREFIX.sub("", text.strip()).strip().lower()
-    return doi if doi.startswith("10.") and "/" in doi else ""
-
-
-def normalise_arxiv_id(text: str) -> str:
-    """An arXiv id as compared: lower-case, without ``arXiv:`` or version; "" if it is not one."""
-    found = _ARXIV_BARE.match(text)
-    return found.group(1).lower() if found else ""
-
-
 def _identifiers(dois: Iterable[str], arxiv_ids: Iterable[str]) -> frozenset[str]:
+    """``doi:...`` / ``arxiv:...`` (lower-cased, to compare); arXiv's own DOI names the arXiv id too."""
     found = {f"doi:{doi}" for doi in map(normalise_doi, dois) if doi}
-    found.update(f"arxiv:{one}" for one in map(normalise_arxiv_id, arxiv_ids) if one)
-    for doi in [item[4:] for item in found if item.startswith("doi:")]:
-        arxiv_doi = _ARXIV_DOI.match(doi)
-        if arxiv_doi:
-            found.add(f"arxiv:{arxiv_doi.group(1).lower()}")
+    found.update(f"arxiv:{one.lower()}" for one in map(normalise_arxiv_id, arxiv_ids) if one)
+    found.update(f"arxiv:{one.lower()}" for one in map(arxiv_id_from_doi, dois) if one)
     return frozenset(found)
 
 
@@ -219,9 +200,7 @@ def remote_identifiers(data: Mapping[str, Any]) -> frozenset[str]:
     """The DOIs and arXiv ids an item carries, wherever Zotero, its translators or people put them."""
     dois = [str(data.get("DOI", ""))]
     arxiv_ids = [str(data.get("archiveID", ""))]
-    url = _ARXIV_URL.search(str(data.get("url", "")))
-    if url:
-        arxiv_ids.append(url.group(1))
+    arxiv_ids.append(arxiv_id_in_url(str(data.get("url", ""))))
     for line in str(data.get("extra", "")).split("\n"):
         doi_line, arxiv_line = _DOI_EXTRA.match(line), _ARXIV_EXTRA.match(line)
         if doi_line:

@@ -1,4 +1,5 @@
-"""Helpers every service adapter shares: text clean-up, identifier normalisation, names, JSON access.
+"""Helpers every service adapter shares: text clean-up, names, JSON access (and, re-exported from
+:mod:`bibsync.identifiers`, identifier normalisation).
 
 Kept apart from the package ``__init__`` (which imports every adapter to build the registry) so that
 adapters can import these without an import cycle.
@@ -16,17 +17,15 @@ from typing import Any
 import httpx
 
 from bibsync.enrich.candidate import ServiceError
+from bibsync.identifiers import arxiv_id_from_doi, arxiv_id_in_url, normalise_arxiv_id, normalise_doi
 from bibsync.mappings import load_mappings
 from bibsync.model import Person, fold
 from bibsync.names import split_name
 
+__all__ = ["arxiv_id_from_doi", "arxiv_id_in_url", "normalise_arxiv_id", "normalise_doi"]  # re-exported
+
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>")
-_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
-_ARXIV_PREFIXES = ("https://arxiv.org/abs/", "http://arxiv.org/abs/", "arxiv:")
-_ARXIV_VERSION = re.compile(r"v\d+$")
-# The DOI DataCite registers for every arXiv paper: 10.48550/arXiv.2203.15556
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$")
 # arXiv's own preprint venues, which services report as if they were journals (S2's "ArXiv", DBLP's "CoRR")
 _PREPRINT_VENUES = frozenset({"arxiv", "arxivorg", "corr", "biorxiv", "medrxiv"})
 
@@ -39,34 +38,6 @@ def collapse(text: str) -> str:
 def strip_markup(text: str) -> str:
     """Plain text from a title that may hold JATS/HTML tags (``<i>``, ``<sub>``) and entities (``&amp;``)."""
     return collapse(html.unescape(_TAG.sub("", text)))
-
-
-def normalise_doi(text: str) -> str:
-    """A DOI lowercased, without resolver prefix: ``https://doi.org/10.1/ABC`` -> ``10.1/abc``."""
-    doi = text.strip()
-    lowered = doi.lower()
-    for prefix in _DOI_PREFIXES:
-        if lowered.startswith(prefix):
-            lowered = lowered[len(prefix) :]
-            break
-    return lowered.strip()
-
-
-def normalise_arxiv_id(text: str) -> str:
-    """An arXiv id without URL, ``arXiv:`` prefix or version: ``arxiv.org/abs/2203.15556v2`` -> ``2203.15556``."""
-    ident = text.strip()
-    lowered = ident.lower()
-    for prefix in _ARXIV_PREFIXES:
-        if lowered.startswith(prefix):
-            ident = ident[len(prefix) :]
-            break
-    return _ARXIV_VERSION.sub("", ident.strip())
-
-
-def arxiv_id_from_doi(doi: str) -> str:
-    """The arXiv id inside an arXiv DataCite DOI (``10.48550/arxiv.2203.15556``), else ""."""
-    found = _ARXIV_DOI.match(normalise_doi(doi))
-    return normalise_arxiv_id(found.group(1)) if found else ""
 
 
 def is_preprint_venue(name: str) -> bool:

@@ -26,6 +26,7 @@ from anyascii import anyascii
 from bibsync.enrich.candidate import Candidate, Politeness, Query, Service, ServiceError
 from bibsync.enrich.services.common import (
     arxiv_id_from_doi,
+    arxiv_id_in_url,
     as_list,
     as_object,
     headers,
@@ -47,7 +48,6 @@ _ACCEPT = "application/json"
 _VENUE_KINDS = {"Journal Articles": "journal", "Conference and Workshop Papers": "proceedings"}
 _HOMONYM = re.compile(r"\s+\d{4}$")  # DBLP tells namesakes apart with "Name 0001"
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_ARXIV_ABS = re.compile(r"arxiv\.org/abs/(.+)$", re.IGNORECASE)
 
 
 def search(query: Query, politeness: Politeness) -> httpx.Request:
@@ -105,10 +105,7 @@ def _author_names(info: Mapping[str, Any]) -> list[str]:
 def _arxiv_id(info: Mapping[str, Any], doi: str, links: list[str]) -> str:
     # CoRR records carry the arXiv id as an arxiv.org link, as the arXiv DOI, or as volume "abs/2203.15556"
     for link in links:
-        found = _ARXIV_ABS.search(link)
-        if found:
-            return normalise_arxiv_id(found.group(1))
-        from_link = arxiv_id_from_doi(link)
+        from_link = arxiv_id_in_url(link) or arxiv_id_from_doi(link)
         if from_link:
             return from_link
     from_doi = arxiv_id_from_doi(doi)
