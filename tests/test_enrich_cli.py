@@ -69,6 +69,19 @@ class Services:
                     "Wanting to be Understood": "search-two-versions"}.get(title, "search-empty")
             return httpx.Response(200, content=(SAMPLES / "crossref" / f"{name}.json").read_bytes(),
                                   headers={"Content-Type": "application/json"})
+        if host == "api.semanticscholar.org":
+            title = request.url.params.get("query", "")
+            name = ("match-chinchilla" if title.startswith("Training Compute") else
+                    "match-near-title" if title.startswith("Top") else "match-empty")
+            status = 404 if name == "match-empty" else 200
+            return httpx.Response(status, content=(SAMPLES / "semanticscholar" / f"{name}.json").read_bytes(),
+                                  headers={"Content-Type": "application/json"})
+        if host == "dblp.org":
+            words = request.url.params["q"]
+            name = ("search-chinchilla" if words.startswith("Training Compute") else
+                    "search-two-candidates" if words.startswith("Wanting to be Understood") else "search-empty")
+            return httpx.Response(200, content=(SAMPLES / "dblp" / f"{name}.json").read_bytes(),
+                                  headers={"Content-Type": "application/json"})
         raise AssertionError(f"unexpected request to {request.url}")
 
     def sent_to(self, host: str) -> list[tuple[float, httpx.Request]]:
@@ -127,6 +140,8 @@ def test_enrich_then_export(project: Path, services: Services) -> None:
         "fernando2025wantinga": "review", "fernando2025wantingb": "matched", "hoffmann2022training": "matched",
         "jayakumar2021top": "unmatched", "mirowski2022clip": "unmatched"}
     assert "bibsync: looked up 5 entries: 2 matched, 1 review, 2 unmatched" in err
+    lock = (project / "bibsync.lock").read_text(encoding="utf-8")  # the keys records are filed under
+    assert all(f"\n{key}\t" in lock for key in ENTRIES)
     # the uncertain one is listed with its contenders and how to settle it
     assert "review: fernando2025wantinga: 2 different records match" in out
     assert "doi:10.5555/wanting.2025.1" in out and "doi:10.5555/wanting.2025.2" in out
@@ -264,3 +279,29 @@ def test_an_interrupted_run_saves_the_lookups_it_completed(project: Path, servic
     entries = stored(project)
     assert set(entries) == {"fernando2025wantinga", "fernando2025wantingb"}  # the first two keys
     assert len(services.sent_to("export.arxiv.org")) == 3  # nothing sent after the interruption
+
+
+def test_all_four_services_agree_on_one_work(project: Path, services: Services) -> None:
+    code, _, err = run(project, "--service", "arxiv", "--service", "crossref", "--service", "semanticscholar",
+                       "--service", "dblp")
+    assert code == 0, err
+    chinchilla = stored(project)["hoffmann2022training"]
+    assert chinchilla["status"] == "matched"
+    (work,) = chinchilla["works"]  # type: ignore[misc]
+    assert work["sources"] == ["arxiv", "crossref", "dblp", "semanticscholar"]
+    assert work["doi"] == "10.5555/3600270.3602446"  # the publisher's DOI, not arXiv's 10.48550 one
+    assert work["arxiv"] == "2203.15556" and len(work["authors"]) == 22
+    assert {host for host in ("api.semanticscholar.org", "dblp.org") if services.sent_to(host)} == {
+        "api.semanticscholar.org", "dblp.org"}
+    # the Top-KAST near title from Semantic Scholar is another paper: rejected there too
+    assert stored(project)["jayakumar2021top"]["status"] == "unmatched"
+
+
+def test_without_crossref_the_venue_comes_from_dblp_and_arxivs_doi_is_not_a_publisher_doi(
+        project: Path, services: Services) -> None:
+    code, _, err = run(project, "--service", "arxiv", "--service", "dblp", "--only", "hoffmann2022training")
+    assert code == 0, err
+    (work,) = stored(project)["hoffmann2022training"]["works"]  # type: ignore[misc]
+    assert work["venue"]["kind"] == "proceedings" and work["venue"]["title"] == "NeurIPS"
+    assert work["doi"] == "10.48550/arxiv.2203.15556"  # only arXiv's DOI is known
+    assert work["url"] == "https://arxiv.org/abs/2203.15556"  # so the landing page is arXiv's
