@@ -24,7 +24,7 @@ folder that holds it. Command-line options override it.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,18 @@ class Config:
         """A path from the config or command line, relative to the config's folder."""
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.root / path
+
+
+def command_table(config: Config, name: str, known: Collection[str]) -> tuple[Mapping[str, Any], str]:
+    """A command's table (``sync``, ``check``, ``enrich``) and how messages name it
+    (``pyproject.toml: [tool.bibsync.check]``); :class:`ConfigError` for a setting it does not know."""
+    table: Mapping[str, Any] = getattr(config, name)
+    in_pyproject = config.source is not None and config.source.name == "pyproject.toml"
+    where = f"{config.source or 'config'}: [{'tool.bibsync.' if in_pyproject else ''}{name}]"
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s): {', '.join(unknown)}")
+    return table, where
 
 
 def find_config(start: Path) -> Path | None:

@@ -13,11 +13,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from bibsync.config import Config, ConfigError
+from bibsync.config import Config, ConfigError, command_table
 
 _KEYS = {"sources", "bib", "csl", "strict", "warn-unused", "crossref-prefixes", "cite-commands"}
 
@@ -34,12 +33,7 @@ class CheckSettings(NamedTuple):
 
 def check_settings(config: Config) -> CheckSettings:
     """The check's settings, defaults filled in from the export's; :class:`ConfigError` if malformed."""
-    table: Mapping[str, Any] = config.check
-    where = f"{config.source}: [tool.bibsync.check]" if config.source and config.source.name == "pyproject.toml" \
-        else f"{config.source or 'config'}: [check]"
-    unknown = set(table) - _KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
+    table, where = command_table(config, "check", _KEYS)
 
     def strings(name: str, *, single_ok: bool = False) -> tuple[str, ...] | None:
         value = table.get(name)

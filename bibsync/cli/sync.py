@@ -8,16 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from bibsync.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
 from bibsync.cli.common import load_project, progress_bar, project_options, verbose_logging
+from bibsync.config import ConfigError, command_table
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -201,13 +202,12 @@ def command(
 
 
 def _settings(config: Config) -> _Settings:
-    table: Mapping[str, Any] = config.sync
-    where = f"{config.source or 'config'}: [tool.bibsync.sync]"
+    try:
+        table, where = command_table(config, "sync", _SETTINGS | {"api-key"})
+    except ConfigError as error:
+        raise _BadSetting(str(error)) from None
     if "api-key" in table:
         raise _BadSetting(f"{where}: the API key must not be in the config; name a variable in 'api-key-env'")
-    unknown = sorted(set(table) - _SETTINGS)
-    if unknown:
-        raise _BadSetting(f"{where}: unknown setting(s): {', '.join(unknown)}")
 
     def text(name: str) -> str | None:
         value = table.get(name)

@@ -19,9 +19,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from bibsync.config import Config, ConfigError
+from bibsync.config import Config, ConfigError, command_table
 from bibsync.enrich.candidate import Identifier
 from bibsync.enrich.store import DEFAULT_NAME
 from bibsync.identifiers import arxiv_id_from_doi, normalise_arxiv_id, normalise_doi
@@ -45,12 +44,7 @@ class EnrichSettings:
 
 def enrich_settings(config: Config, *, lock: Path | None = None) -> EnrichSettings:
     """The settings, validated; :class:`ConfigError` names the config file and the setting."""
-    table: Mapping[str, Any] = config.enrich
-    where = f"{config.source}: [tool.bibsync.enrich]" if config.source and config.source.name == "pyproject.toml" \
-        else f"{config.source or 'config'}: [enrich]"
-    unknown = set(table) - _KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
+    table, where = command_table(config, "enrich", _KEYS)
 
     def strings(name: str) -> tuple[str, ...]:
         value = table.get(name, [])
