@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bibsync import bibtex, csl
 from bibsync.config import Config, ConfigError
@@ -20,6 +21,9 @@ from bibsync.listing import parse_listing
 from bibsync.lockfile import format_lock, parse_lock
 from bibsync.mappings import MappingError, Mappings, load_mappings
 from bibsync.model import Diagnostic, Entry, Keyed, Severity
+
+if TYPE_CHECKING:
+    from bibsync.enrich.store import Record
 
 
 class InputError(Exception):
@@ -118,7 +122,6 @@ def _apply_enrichment(config: Config, lock_path: Path,
     """The keyed entries with the enrichment file applied (unchanged when there is none)."""
     from bibsync.enrich.apply import apply_records
     from bibsync.enrich.settings import enrich_settings
-    from bibsync.enrich.store import parse_store
 
     try:
         settings = enrich_settings(config, lock=lock_path)
@@ -127,13 +130,22 @@ def _apply_enrichment(config: Config, lock_path: Path,
         raise InputError([Diagnostic(where, 0, message)]) from None
     if not settings.file.exists():
         return keyed, []
-    shown = display_path(settings.file)
-    problems: list[Diagnostic] = []
-    text = _read(settings.file, shown, problems)
-    records, store_problems = parse_store(text, shown)
-    if problems or store_problems:
-        raise InputError([*problems, *store_problems])
-    return apply_records(keyed, records, settings, shown)
+    return apply_records(keyed, load_enrichment(settings.file), settings, display_path(settings.file))
+
+
+def load_enrichment(path: Path) -> dict[str, Record]:
+    """The records of an enrichment file; :class:`InputError` with every problem if it is damaged."""
+    from bibsync.enrich.store import parse_store
+
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()  # parse_store decodes it entry by entry
+    except OSError as error:
+        raise InputError([Diagnostic(shown, 0, f"cannot read: {error.strerror or error}")]) from None
+    records, problems = parse_store(data, shown)
+    if problems:
+        raise InputError(problems)
+    return records
 
 
 def render_bibtex(project: Project, *, ascii: bool | None = None) -> str:

@@ -118,3 +118,13 @@ def test_two_records_of_one_service_never_merge_through_a_third() -> None:
     assert outcome.verdict is Verdict.REVIEW
     assert sorted(w.doi for w in outcome.works) == ["10.1/a", "10.1/b"]
     assert [w.sources for w in outcome.works if w.doi == "10.1/a"] == [("arxiv", "crossref")]
+
+
+def test_one_service_listing_a_preprint_and_its_published_version_is_one_work() -> None:
+    corr = Candidate("dblp", QUERY.title, FULL, 2022, doi="10.48550/arxiv.2203.15556", arxiv_id="2203.15556")
+    neurips = Candidate("dblp", QUERY.title, FULL, 2022, venue=Venue("proceedings", "NeurIPS", 2022))
+    outcome = decide(QUERY, [neurips, corr], truncated=True)
+    assert outcome.verdict is Verdict.MATCHED
+    (work,) = outcome.works
+    assert work.arxiv_id == "2203.15556" and work.venue is not None and work.venue.title == "NeurIPS"
+    assert work.url == "https://arxiv.org/abs/2203.15556"  # no publisher DOI: arXiv's page

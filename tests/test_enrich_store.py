@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bibsync.enrich.match import Work
-from bibsync.enrich.store import FORMAT, Record, Status, format_store, parse_store
+from bibsync.enrich.store import FORMAT, Record, Status, _entry_by_entry, format_store, parse_store
 from bibsync.model import Person, Venue
 
 WORK = Work(
@@ -46,6 +46,7 @@ def test_layout_is_one_field_and_one_author_per_line() -> None:
     assert '"sources": ["arxiv", "crossref"],\n' in text
     assert text.endswith("}\n") and "\r" not in text
     assert json.loads(text)["format"] == FORMAT
+    assert _entry_by_entry(format_store(RECORDS).encode(), {}) is not None  # read one entry at a time
 
 
 def test_malformed_entries_are_reported_with_their_line_and_the_rest_kept() -> None:
@@ -93,3 +94,27 @@ def test_any_records_survive_the_round_trip(records: list[Record]) -> None:
     parsed, problems = parse_store(format_store(records), "e.json")
     assert problems == []
     assert parsed == {r.key: r for r in records}
+
+
+def test_any_layout_of_the_same_json_reads_the_same() -> None:
+    ours = format_store(RECORDS)
+    data = json.loads(ours)
+    for other in (json.dumps(data, indent=4), json.dumps(data), json.dumps(data, indent=2, ensure_ascii=False),
+                  ours.replace("\n", "\r\n"), "\ufeff" + ours):
+        assert parse_store(other, "e.json") == parse_store(ours, "e.json")
+    assert parse_store(ours.encode("utf-8"), "e.json") == parse_store(ours, "e.json")
+
+
+def test_a_broken_entry_in_our_layout_is_reported_by_line() -> None:
+    lines = format_store(RECORDS).splitlines(keepends=True)
+    broken = next(i for i, line in enumerate(lines) if line.startswith('      "reason"') and i > 10)
+    lines[broken] = lines[broken].replace('",', '"')  # a lost comma, as a hand edit might leave
+    records, problems = parse_store("".join(lines), "e.json")
+    assert records == {}
+    assert [str(p) for p in problems] == [f"e.json:{broken + 2}: not valid JSON: Expecting ',' delimiter"]
+
+
+def test_bytes_that_are_not_utf8_are_reported() -> None:
+    data = format_store(RECORDS[:1]).encode("utf-8").replace(b"no record", b"no r\xe9cord")
+    records, problems = parse_store(data, "e.json")
+    assert records == {} and [str(p) for p in problems] == ["e.json:4: not UTF-8 text; save the file as UTF-8"]

@@ -162,24 +162,18 @@ def command(
 
 
 def _read_records(settings: EnrichSettings) -> dict[str, Record]:
-    from bibsync.enrich.store import parse_store
-    from bibsync.fileio import display_path, read_text
+    from bibsync.export import InputError, load_enrichment
+    from bibsync.fileio import display_path
 
     if not settings.file.exists():
         return {}
-    shown = display_path(settings.file)
     try:
-        text = read_text(settings.file)
-    except (OSError, UnicodeDecodeError) as error:
-        click.echo(f"{shown}: cannot read: {getattr(error, 'strerror', None) or error}", err=True)
+        return load_enrichment(settings.file)
+    except InputError as error:
+        print_diagnostics(error.diagnostics)
+        click.echo(f"bibsync: {display_path(settings.file)} is damaged; fix it (or restore it from version "
+                   "control) and run again; nothing was written", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    records, problems = parse_store(text, shown)
-    if problems:
-        print_diagnostics(problems)
-        click.echo(f"bibsync: {shown} is damaged; fix it (or restore it from version control) and run "
-                   "again; nothing was written", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    return records
 
 
 def _politeness(settings: EnrichSettings) -> Politeness:

@@ -178,7 +178,8 @@ def decide(query: Query, candidates: Sequence[Candidate], *, truncated: bool) ->
 
 
 def group(candidates: Sequence[Candidate]) -> tuple[Work, ...]:
-    """Candidates merged into works: same DOI or arXiv id, or the same title from different services.
+    """Candidates merged into works: same DOI or arXiv id, or the same title from different services (or
+    from one service as preprint and published version).
 
     Two records that disagree on an identifier (two arXiv ids, or two DOIs from one service) never end
     up in one work, not even through a third record: they are different papers, or duplicates the
@@ -192,7 +193,10 @@ def group(candidates: Sequence[Candidate]) -> tuple[Work, ...]:
             if root[i] == root[j]:
                 continue
             shared_id = (a.doi and a.doi == b.doi) or (a.arxiv_id and a.arxiv_id == b.arxiv_id)
-            same_title = a.source != b.source and normalise_title(a.title) == normalise_title(b.title)
+            # The same title from two services, or from one service as a preprint and as its published
+            # version (DBLP lists both); two published records from one service stay apart.
+            same_title = (a.source != b.source or (a.venue is None) != (b.venue is None)) and \
+                normalise_title(a.title) == normalise_title(b.title)
             if (shared_id or same_title) and not _conflict(members[root[i]], members[root[j]]):
                 keep, gone = root[j], root[i]
                 members[keep].extend(members.pop(gone))
