@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
+from bibsync.enrich.candidate import Identifier
 from bibsync.enrich.match import Work, author_positions
 from bibsync.enrich.settings import EnrichSettings
 from bibsync.enrich.store import Record, Status
@@ -31,7 +32,7 @@ def applicable_work(record: Record | None, settings: EnrichSettings) -> tuple[Wo
         return None, ""
     pin = settings.pins.get(key)
     if pin is not None and (record.status is not Status.PINNED or record.pin != str(pin)):
-        return None, f"{key}: pinned to {pin}, not looked up yet: run `bibsync enrich`"
+        return None, _not_looked_up(key, pin)
     if record.status in (Status.MATCHED, Status.PINNED):
         return record.works[0], ""
     if record.status is Status.REVIEW and key in settings.accept:
@@ -73,8 +74,11 @@ def apply_records(keyed: Sequence[Keyed], records: Mapping[str, Record], setting
         if why_not:
             notes.append(Diagnostic(path, 0, why_not, Severity.NOTE))
         result.append(item if work is None else Keyed(item.key, enrich_entry(item.entry, work)))
-    for key in sorted(settings.pins.keys() - records.keys()):
-        if any(k.key == key for k in keyed):
-            notes.append(Diagnostic(path, 0, f"{key}: pinned to {settings.pins[key]}, not looked up yet: "
-                                             "run `bibsync enrich`", Severity.NOTE))
+    listed = {item.key for item in keyed}
+    for key in sorted((settings.pins.keys() - records.keys()) & listed):
+        notes.append(Diagnostic(path, 0, _not_looked_up(key, settings.pins[key]), Severity.NOTE))
     return tuple(result), notes
+
+
+def _not_looked_up(key: str, pin: Identifier) -> str:
+    return f"{key}: pinned to {pin}, not looked up yet: run `bibsync enrich`"
