@@ -86,13 +86,13 @@ REPO = bench_export.REPO
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # measure this checkout, not an installed bibsync
 
-from bibsync.config import Config  # noqa: E402
+from bibsync.config import DEFAULT_ENRICH, Config  # noqa: E402
 from bibsync.enrich.candidate import Candidate, Query  # noqa: E402
 from bibsync.enrich.fetch import Answer, Lookup  # noqa: E402
 from bibsync.enrich.match import Work  # noqa: E402
 from bibsync.enrich.services import SERVICES  # noqa: E402
 from bibsync.enrich.settings import DEFAULT_SERVICES, EnrichSettings  # noqa: E402
-from bibsync.enrich.store import DEFAULT_NAME, Record, Status, format_store  # noqa: E402
+from bibsync.enrich.store import Record, Status, format_store  # noqa: E402
 from bibsync.enrich.update import query_for, update  # noqa: E402
 from bibsync.export import build_project  # noqa: E402
 from bibsync.lockfile import parse_lock  # noqa: E402
@@ -232,7 +232,7 @@ def run_export(size: int, prepared: Prepared, enriched: bool, scratch: Path, env
     """One export in a fresh folder without a lock; with ``enriched``, the enrichment file next to the lock."""
     folder = fresh_folder(scratch, f"{'with' if enriched else 'without'}{size}-")
     if enriched:
-        shutil.copyfile(prepared.store, folder / DEFAULT_NAME)
+        shutil.copyfile(prepared.store, folder / DEFAULT_ENRICH)
     err = folder / "stderr.txt"
     sample = bench_export.measure(export_command(prepared.listing, folder, as_of), folder, env, err, method, timeout)
     results.warnings["with" if enriched else "without"] = bench_export.check_entries(err, size)
@@ -414,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"matching: {args.lookups:,} lookups x {args.candidates} candidates ...", file=sys.stderr, flush=True)
         data = match_input(keyed, args.lookups, args.candidates)
-        settings = EnrichSettings(file=scratch / DEFAULT_NAME)
+        settings = EnrichSettings(file=scratch / DEFAULT_ENRICH)
         matching = run_matching(data, settings, args.runs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

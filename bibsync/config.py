@@ -31,6 +31,7 @@ from typing import Any
 
 DEFAULT_KEY_PATTERN = "[auth:lower][year][veryshorttitle:lower]"
 DEFAULT_LOCK = "bibsync.lock"
+DEFAULT_ENRICH = "bibsync.enrich.json"
 
 _TOP_LEVEL_KEYS = {
     "listing",
@@ -75,6 +76,14 @@ class Config:
     @property
     def lock_path(self) -> Path:
         return self.lock if self.lock is not None else self.root / DEFAULT_LOCK
+
+    def enrich_path(self, lock: Path | None = None) -> Path:
+        """Where ``bibsync enrich`` keeps its results: ``file`` in [enrich], else next to the lock file
+        (``lock``, when the command line names another one)."""
+        value = self.enrich.get("file")
+        if isinstance(value, str) and value:
+            return self.resolve(value)
+        return (lock or self.lock_path).parent / DEFAULT_ENRICH
 
     def resolve(self, value: str | Path) -> Path:
         """A path from the config or command line, relative to the config's folder."""

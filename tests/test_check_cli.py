@@ -259,3 +259,13 @@ def test_a_locked_key_that_vanished_since_head_while_still_cited(exported: Path)
                              "it: its paper's key changed or the key was retired\n")
     full = run()
     assert "bibsync.lock:" in full.stdout and "out of date" in full.stdout  # export would put it back
+
+
+def test_a_changed_enrichment_file_makes_the_check_full(tmp_path: Path) -> None:
+    from bibsync.check.run import _classify
+    from bibsync.config import parse_config
+
+    config = parse_config({"listing": "listing.txt", "enrich": {"file": "data/found.json"}}, root=tmp_path)
+    assert _classify(config, [tmp_path / "paper.tex", tmp_path / "data" / "found.json"]) == (
+        [tmp_path / "paper.tex"], True)
+    assert _classify(config, [tmp_path / "paper.tex"]) == ([tmp_path / "paper.tex"], False)

@@ -134,3 +134,11 @@ def test_csl_of_enriched_entries_is_valid_and_complete(enriched: Project) -> Non
     assert promptbreeder["archive"] == "arXiv" and promptbreeder["URL"] == "https://arxiv.org/abs/2309.16797"
     assert "note" not in promptbreeder  # the author list is complete now
     assert items["rae2021scaling"]["issued"] == {"date-parts": [[2023]]}
+
+
+def test_an_accepted_record_missing_a_listed_author_never_drops_one(tmp_path: Path) -> None:
+    project = project_in(tmp_path, enrich={"accept": ["mirowski2022clip"]})
+    entry = next(k.entry for k in project.keyed if k.key == "mirowski2022clip")
+    assert [p.family for p in entry.authors] == ["Mirowski", "Banarse", "Malinowski"]  # the record has two
+    assert entry.truncated  # still "et al.": nothing completed it
+    assert entry.arxiv_id == "2205.00000"  # the identifiers are applied

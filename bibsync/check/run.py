@@ -114,11 +114,11 @@ def run_check(
 
 def _classify(config: Config, files: Sequence[Path]) -> tuple[list[Path], bool]:
     """The named source files, and whether a full check is due (no files named, or a bibliography,
-    the listing, the lock or the config among them)."""
+    the listing, the lock, the enrichment file or the config among them)."""
     if not files:
         return [], True
-    project_files = {p.resolve() for p in (config.listing, config.lock_path, config.source, config.bib, config.csl)
-                     if p is not None}
+    project_files = {p.resolve() for p in (config.listing, config.lock_path, config.enrich_path(), config.source,
+                                           config.bib, config.csl) if p is not None}
     sources: list[Path] = []
     full = False
     for path in files:

@@ -44,18 +44,24 @@ def applicable_work(record: Record | None, settings: EnrichSettings) -> tuple[Wo
 
 
 def enrich_entry(entry: Entry, work: Work) -> Entry:
-    """``entry`` with what ``work`` adds. The listing's title and its names stay as they are."""
-    authors = list(work.authors)
+    """``entry`` with what ``work`` adds. The listing's title and its names stay as they are.
+
+    The found author list replaces the listing's only when it holds every listed author, in order (the
+    listing's spelling is kept for them); a pinned or accepted record whose authors do not (a shorter or
+    garbled list) adds its identifiers and venue but leaves the authors as the listing has them.
+    """
     positions = author_positions(entry.authors, work.authors)
-    if positions is not None:
+    if positions is None:
+        authors, truncated = entry.authors, entry.truncated
+    else:
+        found = list(work.authors)
         for listed, position in zip(entry.authors, positions, strict=True):
-            authors[position] = listed  # the listing's spelling, where both name the person
-    elif not entry.truncated or not authors:
-        authors = list(entry.authors)  # a pinned record whose authors differ: the listing's complete list wins
+            found[position] = listed  # the listing's spelling, where both name the person
+        authors, truncated = tuple(found), False
     return dataclasses.replace(
         entry,
-        authors=tuple(authors),
-        truncated=entry.truncated and positions is None and not work.authors,
+        authors=authors,
+        truncated=truncated,
         doi=work.doi,
         arxiv_id=work.arxiv_id,
         arxiv_class=work.arxiv_class,

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from bibsync.config import Config, ConfigError, command_table
 from bibsync.enrich.candidate import Identifier
-from bibsync.enrich.store import DEFAULT_NAME
 from bibsync.identifiers import arxiv_id_from_doi, normalise_arxiv_id, normalise_doi
 
 KNOWN_SERVICES = ("arxiv", "crossref", "semanticscholar", "dblp")
@@ -79,9 +78,8 @@ def enrich_settings(config: Config, *, lock: Path | None = None) -> EnrichSettin
     file_value = table.get("file")
     if file_value is not None and (not isinstance(file_value, str) or not file_value):
         raise ConfigError(f"{where}: 'file' must be a path")
-    lock_path = lock or config.lock_path
     return EnrichSettings(
-        file=config.resolve(file_value) if file_value else lock_path.parent / DEFAULT_NAME,
+        file=config.enrich_path(lock),
         contact=contact,
         services=tuple(dict.fromkeys(services)),
         accept=accept,

@@ -39,7 +39,6 @@ from bibsync.enrich.match import Work
 from bibsync.model import Diagnostic, Person, Venue
 
 FORMAT = "bibsync-enrich/1"
-DEFAULT_NAME = "bibsync.enrich.json"
 
 
 class Status(enum.Enum):
