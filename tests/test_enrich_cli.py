@@ -36,6 +36,7 @@ class Services:
         self.down: set[str] = set()  # hosts answering 503
         self.rate_limited: dict[str, int] = {}  # host -> how many 429s to give first
         self.interrupt_at: dict[str, int] = {}  # host -> the request during which Ctrl-C is pressed
+        self.renamed = False  # the published Chinchilla is retitled: arXiv gives its DOI, Crossref's search misses it
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((self.time.now, request))
@@ -49,13 +50,17 @@ class Services:
             return httpx.Response(429, headers={"Retry-After": "20"}, text="Too Many Requests")
         if host == "export.arxiv.org":
             query = request.url.params["search_query"]
-            name = ("search-chinchilla" if "training compute optimal" in query else
+            chinchilla = "search-chinchilla-with-doi" if self.renamed else "search-chinchilla"
+            name = (chinchilla if "training compute optimal" in query else
                     "search-near-title" if "top kast" in query else
                     "search-two-candidates" if "wanting to be understood" in query else "search-empty")
             return httpx.Response(200, content=(SAMPLES / "arxiv" / f"{name}.atom").read_bytes(),
                                   headers={"Content-Type": "application/atom+xml"})
         if host == "api.crossref.org" and request.url.path.startswith("/works/"):  # a pinned DOI
             doi = request.url.path.removeprefix("/works/")
+            if self.renamed and doi == "10.5555/3600270.3602446":
+                retitled = SAMPLES / "crossref" / "lookup-chinchilla-retitled.json"
+                return httpx.Response(200, content=retitled.read_bytes(), headers={"Content-Type": "application/json"})
             for name in ("search-chinchilla", "search-two-versions"):
                 sample = json.loads((SAMPLES / "crossref" / f"{name}.json").read_text(encoding="utf-8"))
                 for item in sample["message"]["items"]:
@@ -65,8 +70,8 @@ class Services:
             return httpx.Response(404, text="Resource not found.")
         if host == "api.crossref.org":
             title = request.url.params["query.bibliographic"]
-            name = {"Training Compute-Optimal Large Language Models": "search-chinchilla",
-                    "Wanting to be Understood": "search-two-versions"}.get(title, "search-empty")
+            name = {"Training Compute-Optimal Large Language Models": "search-empty" if self.renamed else
+                    "search-chinchilla", "Wanting to be Understood": "search-two-versions"}.get(title, "search-empty")
             return httpx.Response(200, content=(SAMPLES / "crossref" / f"{name}.json").read_bytes(),
                                   headers={"Content-Type": "application/json"})
         if host == "api.semanticscholar.org":
@@ -305,3 +310,16 @@ def test_without_crossref_the_venue_comes_from_dblp_and_arxivs_doi_is_not_a_publ
     assert work["venue"]["kind"] == "proceedings" and work["venue"]["title"] == "NeurIPS"
     assert work["doi"] == "10.48550/arxiv.2203.15556"  # only arXiv's DOI is known
     assert work["url"] == "https://arxiv.org/abs/2203.15556"  # so the landing page is arXiv's
+
+
+def test_a_doi_from_arxiv_finds_the_renamed_published_version(project: Path, services: Services) -> None:
+    services.renamed = True
+    code, _, err = run(project, "--only", "hoffmann2022training")
+    assert code == 0, err
+    assert "1 published venue found through the DOI arXiv gives: hoffmann2022training" in err
+    (work,) = stored(project)["hoffmann2022training"]["works"]  # type: ignore[misc]
+    assert work["title"] == "Training Compute-Optimal Large Language Models"  # the listing's paper, as arXiv has it
+    assert work["venue"]["title"] == "Advances in Neural Information Processing Systems 35"
+    assert work["sources"] == ["arxiv", "crossref"] and work["url"] == "https://doi.org/10.5555/3600270.3602446"
+    lookups = [r for _, r in services.sent_to("api.crossref.org") if r.url.path.startswith("/works/10.")]
+    assert len(lookups) == 1  # one by-DOI request, after the title search found nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,28 @@ def test_rejected_entries_are_marked(tmp_path: Path) -> None:
     records, changes = update([], [], RECORDS, settings(tmp_path, reject=["rae2021scaling"]), {})
     assert records["rae2021scaling"] == Record("rae2021scaling", Status.REJECTED, "rejected in the config")
     assert changes == []
+
+
+def test_a_doi_from_arxiv_adds_a_venue_only_with_the_listings_authors(tmp_path: Path,
+                                                                       keyed: dict[str, Keyed]) -> None:
+    from bibsync.enrich.update import Change, add_venues, venue_lookups
+    from bibsync.model import Person, Venue
+
+    entry = keyed["fernando2023promptbreeder"]
+    record = RECORDS["fernando2023promptbreeder"]
+    with_doi = dataclasses.replace(record, works=(dataclasses.replace(record.works[0], doi="10.5555/pb"),))
+    lookups = [Lookup(query_for(entry))]
+    (followup,) = venue_lookups(lookups, [Change(entry.key, None, with_doi, ())])
+    assert followup.pin == Identifier("doi", "10.5555/pb")
+    assert venue_lookups(lookups, [Change(entry.key, None, record, ())]) == []  # no publisher DOI: nothing to ask
+
+    venue = Venue("journal", "Journal of Test Data", 2024)
+    right = Candidate("crossref", "Promptbreeder, renamed", entry.entry.authors, 2024, doi="10.5555/pb", venue=venue)
+    wrong = dataclasses.replace(right, authors=(Person("Else", "Someone"),))  # a mistyped DOI: another paper
+    records, added = add_venues({entry.key: with_doi}, [followup], [Answer(entry.key, "crossref", (wrong,))])
+    assert added == [] and records[entry.key] == with_doi
+    records, added = add_venues({entry.key: with_doi}, [followup], [Answer(entry.key, "crossref", (right,))])
+    assert added == [entry.key]
+    work = records[entry.key].works[0]
+    assert work.venue == venue and work.sources == ("arxiv", "crossref") and work.url == "https://doi.org/10.5555/pb"
+    assert work.title == with_doi.works[0].title and work.authors == with_doi.works[0].authors

@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,8 @@ from bibsync.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
 from bibsync.cli.common import load_project, print_diagnostics, progress_bar, project_options, verbose_logging
 
 if TYPE_CHECKING:
-    from bibsync.enrich.candidate import Politeness
+    from bibsync.enrich.candidate import Politeness, Service
+    from bibsync.enrich.fetch import Answer, Fetcher, FetchResult, Lookup
     from bibsync.enrich.settings import EnrichSettings
     from bibsync.enrich.store import Record
     from bibsync.enrich.update import Change
@@ -98,7 +99,7 @@ def command(
         _print_review(records, keys)
         sys.exit(EXIT_OK)
 
-    from bibsync.enrich.update import select, update
+    from bibsync.enrich.update import add_venues, select, update, venue_lookups
 
     lookups = select(project.keyed, records, settings, refresh=refresh, only=set(only))
     names = service_names or settings.services
@@ -112,53 +113,70 @@ def command(
 
     changes: list[Change] = []
     down: list[str] = []
+    venues_added: list[str] = []
     if lookups:
         import httpx
 
-        from bibsync.enrich.fetch import TIMEOUT, Answer, Fetcher
+        from bibsync.enrich.fetch import TIMEOUT, Fetcher
         from bibsync.enrich.services import SERVICES
 
         services = [SERVICES[name] for name in names]
         if not settings.contact and not quiet:
             click.echo("bibsync: note: no contact address; set contact = \"you@example.org\" in "
                        "[tool.bibsync.enrich] (Crossref and arXiv ask for one)", err=True)
-
-        total = len(lookups) * len(services)
         with verbose_logging(verbose), progress_bar("looking up", "looked up", quiet=quiet) as progress, \
                 httpx.Client(timeout=TIMEOUT) as client:
-            answered = itertools.count(1)  # called from the services' worker threads: count atomically
-
-            def on_answer(_answer: Answer) -> None:
-                done = next(answered)
-                if progress is not None and (done == total or done % 25 == 0 or sys.stderr.isatty()):
-                    progress(done, total)
-
-            try:
-                result = Fetcher(client, _politeness(settings)).run(lookups, services, on_answer)
-            except KeyboardInterrupt:  # a second Ctrl-C, while the first one's requests were finishing
-                click.echo("bibsync: interrupted; nothing was written", err=True)
+            fetcher = Fetcher(client, _politeness(settings))
+            result = _run(fetcher, lookups, services, progress)
+            down = [f"{s.label}: {s.down}" for s in result.services if s.down]
+            if result.unreachable:
+                click.echo(f"bibsync: could not reach {', '.join(s.label for s in result.services)} "
+                           "(no network?); nothing was written, earlier results are kept", err=True)
+                for line in down:
+                    click.echo(f"  {line}", err=True)
                 sys.exit(EXIT_PROBLEMS)
-        down = [f"{s.label}: {s.down}" for s in result.services if s.down]
-        if result.unreachable:
-            click.echo(f"bibsync: could not reach {', '.join(s.label for s in result.services)} "
-                       "(no network?); nothing was written, earlier results are kept", err=True)
-            for line in down:
-                click.echo(f"  {line}", err=True)
-            sys.exit(EXIT_PROBLEMS)
-        truncated = {k.key: k.entry.truncated for k in project.keyed}
-        records, changes = update(lookups, result.answers, records, settings, truncated,
-                                  asked=[s.name for s in services])
-        if result.interrupted:
-            saved = sum(1 for c in changes if c.after is not None and not c.failures)
-            click.echo(f"bibsync: interrupted; the {saved} lookups completed are saved, run again to finish",
-                       err=True)
+            truncated = {k.key: k.entry.truncated for k in project.keyed}
+            records, changes = update(lookups, result.answers, records, settings, truncated,
+                                      asked=[s.name for s in services])
+            if result.interrupted:
+                saved = sum(1 for c in changes if c.after is not None and not c.failures)
+                click.echo(f"bibsync: interrupted; the {saved} lookups completed are saved, run again to finish",
+                           err=True)
+            # A publisher's DOI without a venue (from arXiv's doi field): ask Crossref what it is.
+            crossref = [s for s in result.services if s.name == "crossref" and not s.down]
+            followups = venue_lookups(lookups, changes) if crossref and not result.interrupted else []
+            if followups:
+                more = _run(fetcher, followups, [SERVICES["crossref"]], progress)
+                records, venues_added = add_venues(records, followups, more.answers)
+                down += [f"{s.label}: {s.down}" for s in more.services if s.down]
     else:
         records, changes = update([], [], records, settings, {})  # rejections still apply
 
     _write(settings, records, project)
     _report(changes, records, down, quiet=quiet)
+    if venues_added and not quiet:
+        click.echo(f"bibsync: {len(venues_added)} published venue{'s' if len(venues_added) != 1 else ''} found "
+                   f"through the DOI arXiv gives: {', '.join(venues_added)}", err=True)
     failed = down or any(c.failures for c in changes)  # an interrupted run has lookups unanswered
     sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
+
+
+def _run(fetcher: Fetcher, lookups: Sequence[Lookup], services: Sequence[Service],
+         progress: Callable[[int, int], None] | None) -> FetchResult:
+    """One round of lookups, with the progress bar counting its answers."""
+    total = len(lookups) * len(services)
+    answered = itertools.count(1)  # called from the services' worker threads: count atomically
+
+    def on_answer(_answer: Answer) -> None:
+        done = next(answered)
+        if progress is not None and (done == total or done % 25 == 0 or sys.stderr.isatty()):
+            progress(done, total)
+
+    try:
+        return fetcher.run(lookups, services, on_answer)
+    except KeyboardInterrupt:  # a second Ctrl-C, while the first one's requests were finishing
+        click.echo("bibsync: interrupted; nothing was written", err=True)
+        sys.exit(EXIT_PROBLEMS)
 
 
 def _read_records(settings: EnrichSettings) -> dict[str, Record]:

@@ -3,18 +3,24 @@
 What was found before stays unless a lookup gives something at least as good: a matched or pinned
 entry is not asked again (``--refresh`` asks anyway), and an entry that a failing service could not
 complete keeps its old record rather than be recorded as "nothing found".
+
+A matched paper whose record names a publisher's DOI but no venue (arXiv's ``doi`` field: the authors
+saying where it was published, often under another title) gets a second, by-DOI lookup
+(:func:`venue_lookups`), whose answer adds the venue (:func:`add_venues`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bibsync.enrich.candidate import Candidate, Identifier, Query
 from bibsync.enrich.fetch import Answer, Lookup
-from bibsync.enrich.match import Verdict, Work, decide, group
+from bibsync.enrich.match import Verdict, Work, author_positions, decide, group
 from bibsync.enrich.settings import EnrichSettings
 from bibsync.enrich.store import Record, Status
+from bibsync.identifiers import is_arxiv_doi
 from bibsync.markup import plain_text
 from bibsync.model import Keyed
 
@@ -109,3 +115,44 @@ def _pinned(key: str, pin: Identifier, candidates: Sequence[Candidate], *, compl
 
 def _has(work: Work, pin: Identifier) -> bool:
     return (pin.scheme == "arxiv" and work.arxiv_id == pin.value) or (pin.scheme == "doi" and work.doi == pin.value)
+
+
+def venue_lookups(lookups: Sequence[Lookup], changes: Sequence[Change]) -> list[Lookup]:
+    """By-DOI lookups for the entries this run matched to a publisher's DOI without a venue."""
+    queries = {lookup.query.key: lookup.query for lookup in lookups}
+    found = []
+    for change in changes:
+        record = change.after
+        if record is None or record.status not in (Status.MATCHED, Status.PINNED):
+            continue
+        work = record.works[0]
+        if work.venue is None and work.doi and not is_arxiv_doi(work.doi):
+            found.append(Lookup(queries[change.key], Identifier("doi", work.doi)))
+    return found
+
+
+def add_venues(records: Mapping[str, Record], lookups: Sequence[Lookup],
+               answers: Iterable[Answer]) -> tuple[dict[str, Record], list[str]]:
+    """``records`` with the venues that by-DOI answers give, and the keys that gained one.
+
+    A record the DOI resolves to is taken only if it has the listing's authors in order: authors do
+    mistype DOIs. Its title may differ (papers are renamed for publication); its year is not checked.
+    """
+    result = dict(records)
+    added = []
+    queries = {lookup.query.key: lookup.query for lookup in lookups}
+    for answer in answers:
+        record = result.get(answer.key)
+        if record is None or answer.key not in queries:
+            continue
+        work = record.works[0]
+        published = next((c for c in answer.candidates if c.doi == work.doi and c.venue is not None
+                          and author_positions(queries[answer.key].authors, c.authors) is not None), None)
+        if published is None:
+            continue
+        completed = dataclasses.replace(work, sources=tuple(sorted({*work.sources, published.source})),
+                                        venue=published.venue, url=f"https://doi.org/{work.doi}")
+        result[answer.key] = dataclasses.replace(
+            record, works=(completed,), reason=f"{record.reason}; the venue from its DOI ({published.source})")
+        added.append(answer.key)
+    return result, added
