@@ -322,3 +322,17 @@ def test_an_unusable_cache_folder_is_bad_input(fake: FakeZotero, tmp_path: Path)
     result = run(tmp_path, "--cache-dir", str(blocked / "cache"))
     assert result.exit_code == 2 and "cannot use the cache folder" in result.stderr
     assert fake.log == []
+
+
+def test_a_type_change_not_made_is_told(capsys: pytest.CaptureFixture[str]) -> None:
+    from bibsync.cli.sync import _report
+    from bibsync.zotero.plan import Action, ActionKind, Plan
+    from bibsync.zotero.sync import SyncResult
+
+    kept = Action(ActionKind.UNCHANGED, "doe2023", "Paper", ("PPPP2222",), detail="kept as preprint: x",
+                  warning="kept as preprint: a journalArticle has no place for its genre")
+    quiet = Action(ActionKind.UNCHANGED, "roe2024", "Other", ("QQQQ3333",))
+    _report(SyncResult(Plan((kept, quiet)), unchanged=2, converged=True, requests=1), 123, quiet=False)
+    out = capsys.readouterr().out
+    assert "note: doe2023: kept as preprint: a journalArticle has no place for its genre\n" in out
+    assert "roe2024" not in out

@@ -404,6 +404,7 @@ def test_a_type_change_that_would_lose_peoples_values_keeps_the_type(maps: Mappi
     remote = ours(entry, maps, "PPPP2222", genre="Working paper")
     (action,) = make_plan([enrich(entry, JOURNAL)], {"PPPP2222": remote}, maps, STYLE).actions
     assert action.kind is ActionKind.UNCHANGED and "kept as preprint" in action.detail and "genre" in action.detail
+    assert action.warning == action.detail  # the command prints it: nobody would learn of it otherwise
 
     # Without an arXiv id, a repository is a person's: it moves to publisher, unless bibsync writes one.
     no_arxiv = enrich(keyed("doe2023", "Paper"), arxiv_id="", url="")

@@ -342,6 +342,10 @@ def _report(result: SyncResult, group: int, *, quiet: bool) -> None:
     for failure in result.failures:
         where = f" (item {failure.item_key})" if failure.item_key else ""
         click.echo(f"failed: {failure.entry_key or '-'}{where}: {failure.message}")
+    if not quiet and not result.dry_run:  # (a dry run's table shows them)
+        for action in result.plan.actions:
+            if action.warning:
+                click.echo(f"note: {action.entry_key}: {action.warning}")
     verb = "would be " if result.dry_run else ""
     counts = [
         f"{verb}created {result.created}",

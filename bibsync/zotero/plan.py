@@ -100,6 +100,7 @@ class Action:
     payload: Mapping[str, Any] | None = None  # the JSON object to POST, for writes
     fields: tuple[str, ...] = ()  # what an update changes
     detail: str = ""  # why: a conflict, a schema problem, an adoption
+    warning: str = ""  # what people should hear about even when nothing fails (a type change not made)
 
     @property
     def is_write(self) -> bool:
@@ -343,12 +344,12 @@ def _action(match: _Match, mappings: Mappings, style: ItemStyle) -> Action:
     patch, note = _patch(keyed, item, mappings, style)
     detail = "; ".join(part for part in ("adopted: its citation key is set" if match.adopted else "", note) if part)
     if not patch:
-        return Action(ActionKind.UNCHANGED, keyed.key, title, item_keys, detail=note)
+        return Action(ActionKind.UNCHANGED, keyed.key, title, item_keys, detail=note, warning=note)
     problems = validate_item(patch, item.item_type)
     if problems:
         return Action(ActionKind.INVALID, keyed.key, title, item_keys, detail="; ".join(problems))
     payload = {"key": item.key, "version": item.version, **patch}
-    return Action(ActionKind.UPDATE, keyed.key, title, item_keys, payload, tuple(sorted(patch)), detail)
+    return Action(ActionKind.UPDATE, keyed.key, title, item_keys, payload, tuple(sorted(patch)), detail, note)
 
 
 @dataclass(frozen=True, slots=True)
