@@ -336,3 +336,21 @@ def test_a_type_change_not_made_is_told(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "note: doe2023: kept as preprint: a journalArticle has no place for its genre\n" in out
     assert "roe2024" not in out
+
+
+def test_the_enrichment_file_next_to_the_lock_reaches_zotero(fake: FakeZotero, tmp_path: Path) -> None:
+    from enrich_data import RECORDS
+
+    from bibsync.enrich.store import format_store
+
+    (tmp_path / "bibsync.enrich.json").write_text(format_store(RECORDS.values()), encoding="utf-8")
+    result = run(tmp_path)
+    assert result.exit_code == 0, result.output
+    items = {item["citationKey"]: item for item in fake.regular()}
+    chinchilla = items["hoffmann2022training"]
+    assert chinchilla["itemType"] == "conferencePaper" and chinchilla["DOI"] == "10.5555/chinchilla.2022"
+    assert chinchilla["proceedingsTitle"] == "Advances in Neural Information Processing Systems"
+    assert len(chinchilla["creators"]) == 22 and "arXiv: 2203.15556" in chinchilla["extra"]
+    promptbreeder = items["fernando2023promptbreeder"]
+    assert promptbreeder["itemType"] == "preprint" and promptbreeder["archiveID"] == "arXiv:2309.16797"
+    assert items["mirowski2022clip"].get("DOI", "") == ""  # in review: not applied
