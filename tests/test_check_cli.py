@@ -269,3 +269,16 @@ def test_a_changed_enrichment_file_makes_the_check_full(tmp_path: Path) -> None:
     assert _classify(config, [tmp_path / "paper.tex", tmp_path / "data" / "found.json"]) == (
         [tmp_path / "paper.tex"], True)
     assert _classify(config, [tmp_path / "paper.tex"]) == ([tmp_path / "paper.tex"], False)
+
+
+def test_new_enrichment_results_make_the_outputs_out_of_date_until_exported(exported: Path) -> None:
+    from enrich_data import RECORDS
+
+    from bibsync.enrich.store import format_store
+
+    (exported / "bibsync.enrich.json").write_text(format_store(RECORDS.values()), encoding="utf-8")
+    result = run("bibsync.enrich.json")  # what the pre-commit hook passes when only this file changed
+    assert result.exit_code == 1
+    assert "refs.bib:" in result.stdout and "out of date" in result.stdout
+    assert CliRunner().invoke(cli, ["export", "--quiet"], catch_exceptions=False).exit_code == 0
+    assert run("bibsync.enrich.json").exit_code == 0
