@@ -177,16 +177,19 @@ def test_requests_are_polite(project: Path, services: Services) -> None:
     assert all(r.url.params["mailto"] == "lab@example.org" for _, r in services.sent_to("api.crossref.org"))
 
 
-def test_a_second_run_asks_only_what_is_unsettled_and_rewrites_nothing(project: Path, services: Services) -> None:
+def test_a_second_run_asks_nothing_and_retry_asks_what_is_unsettled(project: Path, services: Services) -> None:
     run(project)
     before = (project / "bibsync.enrich.json").read_bytes()
     services.requests.clear()
     code, _, err = run(project)
     assert code == 0, err
+    assert services.requests == [] and "nothing to look up" in err  # every entry was asked about once
+    code, _, err = run(project, "--retry")
+    assert code == 0, err
     asked = sorted({r.url.params.get("query.bibliographic") for _, r in services.sent_to("api.crossref.org")})
     assert "Training Compute-Optimal Large Language Models" not in asked  # matched: not asked again
     assert len(services.sent_to("export.arxiv.org")) == 3  # the review and the two unmatched
-    assert (project / "bibsync.enrich.json").read_bytes() == before
+    assert (project / "bibsync.enrich.json").read_bytes() == before  # the same answers rewrite nothing
 
 
 def test_rate_limiting_is_waited_out(project: Path, services: Services, time: FakeTime) -> None:

@@ -30,10 +30,15 @@ def settings(tmp_path: Path, **table: object) -> EnrichSettings:
 def test_select_skips_settled_and_rejected_entries(tmp_path: Path, keyed: dict[str, Keyed]) -> None:
     records = dict(RECORDS)  # three matched, one in review
     chosen = {lookup.query.key for lookup in select(keyed.values(), records, settings(tmp_path))}
-    assert len(chosen) == 47 and "hoffmann2022training" not in chosen and "mirowski2022clip" in chosen
+    assert len(chosen) == 46 and "hoffmann2022training" not in chosen and "mirowski2022clip" not in chosen
+    chosen = {lookup.query.key for lookup in select(keyed.values(), records, settings(tmp_path), retry=True)}
+    assert len(chosen) == 47 and "mirowski2022clip" in chosen  # --retry: the review too
     chosen = {lookup.query.key for lookup in select(keyed.values(), records,
-                                                    settings(tmp_path, reject=["mirowski2022clip"]))}
+                                                    settings(tmp_path, reject=["mirowski2022clip"]), retry=True)}
     assert "mirowski2022clip" not in chosen
+    unrejected = {**records, "rae2021scaling": Record("rae2021scaling", Status.REJECTED, "rejected in the config")}
+    chosen = {lookup.query.key for lookup in select(keyed.values(), unrejected, settings(tmp_path))}
+    assert "rae2021scaling" in chosen  # no longer rejected in the config: asked again
     assert len(select(keyed.values(), records, settings(tmp_path), refresh=True)) == 50
     pinned = select(keyed.values(), records, settings(tmp_path, pin={"hoffmann2022training": "arxiv:2203.15556"}),
                     only={"hoffmann2022training"})

@@ -32,6 +32,7 @@ DEFAULT_S2_KEY_ENV = "SEMANTIC_SCHOLAR_API_KEY"
 
 @click.command("enrich")
 @project_options
+@click.option("--retry", is_flag=True, help="Also look up again the entries left unmatched or in review.")
 @click.option("--refresh", is_flag=True, help="Look up every entry again, matched ones included.")
 @click.option("--only", "only", multiple=True, metavar="KEY", help="Look up only this entry (repeatable).")
 @click.option("--service", "service_names", multiple=True, metavar="NAME",
@@ -48,6 +49,7 @@ def command(
     config_path: Path | None,
     as_of: dt.datetime | None,
     lock: Path | None,
+    retry: bool,
     refresh: bool,
     only: tuple[str, ...],
     service_names: tuple[str, ...],
@@ -64,8 +66,9 @@ def command(
     found list, in order. Uncertain matches are listed for review and not applied; settle them in
     [tool.bibsync.enrich] with accept = [KEY], reject = [KEY] or pin.KEY = "arxiv:ID" / "doi:DOI".
     Results go to bibsync.enrich.json (next to the lock file; commit it), which export, check and
-    sync apply offline. Citation keys never change because of it. Matched entries are not asked
-    again unless --refresh.
+    sync apply offline. Citation keys never change because of it. An entry is asked about once:
+    again only when newly pinned, with --retry when it was left unmatched or in review, and with
+    --refresh whatever it was.
 
     \b
     Polite use: set contact = "you@example.org" in [tool.bibsync.enrich] (sent in the User-Agent
@@ -101,7 +104,7 @@ def command(
 
     from bibsync.enrich.update import add_venues, select, update, venue_lookups
 
-    lookups = select(project.keyed, records, settings, refresh=refresh, only=set(only))
+    lookups = select(project.keyed, records, settings, retry=retry, refresh=refresh, only=set(only))
     names = service_names or settings.services
     if dry_run:
         for lookup in lookups:

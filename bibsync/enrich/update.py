@@ -31,8 +31,14 @@ def query_for(keyed: Keyed) -> Query:
 
 
 def select(keyed: Iterable[Keyed], records: Mapping[str, Record], settings: EnrichSettings, *,
-           refresh: bool = False, only: Collection[str] = ()) -> list[Lookup]:
-    """The entries to ask about, sorted by key: new, uncertain, unmatched and newly pinned ones."""
+           retry: bool = False, refresh: bool = False, only: Collection[str] = ()) -> list[Lookup]:
+    """The entries to ask about, sorted by key: those never looked up (or no longer rejected) and the
+    newly pinned ones; with ``retry`` also those unmatched or in review; with ``refresh`` all of them.
+
+    At arXiv's rate (3 s an entry) asking again about every unmatched entry on every run would cost
+    minutes for nothing: a paper not found today is rarely found tomorrow. ``--retry`` is for when it is.
+    """
+    unsettled = {Status.REJECTED, *((Status.UNMATCHED, Status.REVIEW) if retry else ())}
     lookups = []
     for item in sorted(keyed, key=lambda k: k.key):
         key = item.key
@@ -43,7 +49,7 @@ def select(keyed: Iterable[Keyed], records: Mapping[str, Record], settings: Enri
         if pin is not None:
             settled = record is not None and record.status is Status.PINNED and record.pin == str(pin)
         else:
-            settled = record is not None and record.status is Status.MATCHED
+            settled = record is not None and record.status not in unsettled and record.status is not Status.PINNED
         if refresh or not settled:
             lookups.append(Lookup(query_for(item), pin))
     return lookups
