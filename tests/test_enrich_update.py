@@ -111,3 +111,8 @@ def test_a_doi_from_arxiv_adds_a_venue_only_with_the_listings_authors(tmp_path: 
     work = records[entry.key].works[0]
     assert work.venue == venue and work.sources == ("arxiv", "crossref") and work.url == "https://doi.org/10.5555/pb"
     assert work.title == with_doi.works[0].title and work.authors == with_doi.works[0].authors
+
+
+def test_naming_an_entry_asks_about_it_whatever_its_record(tmp_path: Path, keyed: dict[str, Keyed]) -> None:
+    chosen = select(keyed.values(), RECORDS, settings(tmp_path), only={"hoffmann2022training", "zzz"})
+    assert [lookup.query.key for lookup in chosen] == ["hoffmann2022training"]  # matched, but named

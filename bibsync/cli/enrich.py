@@ -34,7 +34,8 @@ DEFAULT_S2_KEY_ENV = "SEMANTIC_SCHOLAR_API_KEY"
 @project_options
 @click.option("--retry", is_flag=True, help="Also look up again the entries left unmatched or in review.")
 @click.option("--refresh", is_flag=True, help="Look up every entry again, matched ones included.")
-@click.option("--only", "only", multiple=True, metavar="KEY", help="Look up only this entry (repeatable).")
+@click.option("--only", "only", multiple=True, metavar="KEY",
+              help="Look up this entry, whatever its record, and no other (repeatable).")
 @click.option("--service", "service_names", multiple=True, metavar="NAME",
               type=click.Choice(["arxiv", "crossref", "semanticscholar", "dblp"]),
               help="Ask this service (repeatable). Default: 'services' in [tool.bibsync.enrich], "
@@ -80,8 +81,9 @@ def command(
     \b
     Exit status:
       0  every lookup was answered (uncertain matches do not count as failures);
-      1  a service could not be reached or kept failing: what it missed keeps its earlier
-         result; with no service reachable (no network), nothing is written;
+      1  a service could not be reached or kept failing, or the run was interrupted: what it
+         missed keeps its earlier result; with no service reachable (no network), nothing is
+         written;
       2  bad usage or bad input (listing, lock, config or bibsync.enrich.json).
     """
     from bibsync.config import ConfigError

@@ -33,7 +33,8 @@ def query_for(keyed: Keyed) -> Query:
 def select(keyed: Iterable[Keyed], records: Mapping[str, Record], settings: EnrichSettings, *,
            retry: bool = False, refresh: bool = False, only: Collection[str] = ()) -> list[Lookup]:
     """The entries to ask about, sorted by key: those never looked up (or no longer rejected) and the
-    newly pinned ones; with ``retry`` also those unmatched or in review; with ``refresh`` all of them.
+    newly pinned ones; with ``retry`` also those unmatched or in review; with ``refresh`` all of them;
+    with ``only``, exactly those named.
 
     At arXiv's rate (3 s an entry) asking again about every unmatched entry on every run would cost
     minutes for nothing: a paper not found today is rarely found tomorrow. ``--retry`` is for when it is.
@@ -50,7 +51,7 @@ def select(keyed: Iterable[Keyed], records: Mapping[str, Record], settings: Enri
             settled = record is not None and record.status is Status.PINNED and record.pin == str(pin)
         else:
             settled = record is not None and record.status not in unsettled and record.status is not Status.PINNED
-        if refresh or not settled:
+        if refresh or only or not settled:  # an entry named with `only` is asked about, whatever its record
             lookups.append(Lookup(query_for(item), pin))
     return lookups
 
