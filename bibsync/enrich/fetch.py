@@ -58,7 +58,6 @@ class ServiceState:
     """A service's progress through a run (shared by its workers)."""
 
     service: Service
-    interval: float
     requests: int = 0
     answered: int = 0
     consecutive_failures: int = 0
@@ -105,7 +104,7 @@ class Fetcher:
 
     def run(self, lookups: Sequence[Lookup], services: Sequence[Service],
             on_answer: Callable[[Answer], None] | None = None) -> FetchResult:
-        states = [ServiceState(s, s.min_interval) for s in services]
+        states = [ServiceState(s) for s in services]
         answers: dict[tuple[str, str], Answer] = {}
         answers_lock = threading.Lock()
 
@@ -216,7 +215,7 @@ class Fetcher:
         with state.lock:
             now = self._clock()
             start = max(now, state.next_start)
-            state.next_start = start + state.interval
+            state.next_start = start + state.service.min_interval
             state.requests += 1
         if start > now:
             self._sleep(start - now)
