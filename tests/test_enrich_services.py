@@ -8,17 +8,9 @@ import httpx
 import pytest
 
 from bibsync.enrich.candidate import Candidate, Identifier, Politeness, Query, Service, ServiceError
-from bibsync.enrich.services import (
-    SERVICES,
-    arxiv,
-    arxiv_id_from_doi,
-    crossref,
-    dblp,
-    normalise_arxiv_id,
-    normalise_doi,
-    semanticscholar,
-    strip_markup,
-)
+from bibsync.enrich.services import SERVICES, arxiv, crossref, dblp, semanticscholar
+from bibsync.enrich.services.common import strip_markup
+from bibsync.identifiers import arxiv_id_from_doi, normalise_arxiv_id, normalise_doi
 from bibsync.model import Person, Venue
 
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "enrich"

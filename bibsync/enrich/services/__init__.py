@@ -9,16 +9,7 @@ from __future__ import annotations
 
 from bibsync.enrich.candidate import Service
 from bibsync.enrich.services import arxiv, crossref, dblp, semanticscholar
-from bibsync.enrich.services.common import (
-    arxiv_id_from_doi,
-    collapse,
-    normalise_arxiv_id,
-    normalise_doi,
-    strip_markup,
-)
 
 SERVICES: dict[str, Service] = {
     service.name: service for service in (arxiv.SERVICE, crossref.SERVICE, semanticscholar.SERVICE, dblp.SERVICE)
 }
-
-__all__ = ["SERVICES", "arxiv_id_from_doi", "collapse", "normalise_arxiv_id", "normalise_doi", "strip_markup"]

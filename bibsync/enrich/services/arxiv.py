@@ -21,7 +21,8 @@ import httpx
 from anyascii import anyascii
 
 from bibsync.enrich.candidate import Candidate, Identifier, Politeness, Query, Service, ServiceError
-from bibsync.enrich.services.common import collapse, headers, normalise_arxiv_id, normalise_doi, parse_year, person
+from bibsync.enrich.services.common import collapse, headers, parse_year, person
+from bibsync.identifiers import normalise_arxiv_id, normalise_doi
 
 URL = "https://export.arxiv.org/api/query"
 LABEL = "arXiv"

@@ -1,5 +1,5 @@
-"""Helpers every service adapter shares: text clean-up, names, JSON access (and, re-exported from
-:mod:`bibsync.identifiers`, identifier normalisation).
+"""Helpers every service adapter shares: text clean-up, names, JSON access. (Identifiers are
+:mod:`bibsync.identifiers`'s.)
 
 Kept apart from the package ``__init__`` (which imports every adapter to build the registry) so that
 adapters can import these without an import cycle.
@@ -17,12 +17,9 @@ from typing import Any
 import httpx
 
 from bibsync.enrich.candidate import ServiceError
-from bibsync.identifiers import arxiv_id_from_doi, arxiv_id_in_url, normalise_arxiv_id, normalise_doi
 from bibsync.mappings import load_mappings
 from bibsync.model import Person, fold
 from bibsync.names import split_name
-
-__all__ = ["arxiv_id_from_doi", "arxiv_id_in_url", "normalise_arxiv_id", "normalise_doi"]  # re-exported
 
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>")

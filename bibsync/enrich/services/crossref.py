@@ -24,16 +24,8 @@ from urllib.parse import quote
 import httpx
 
 from bibsync.enrich.candidate import Candidate, Identifier, Politeness, Query, Service, ServiceError
-from bibsync.enrich.services.common import (
-    as_list,
-    as_object,
-    headers,
-    json_body,
-    normalise_doi,
-    person_from_parts,
-    strip_markup,
-    text,
-)
+from bibsync.enrich.services.common import as_list, as_object, headers, json_body, person_from_parts, strip_markup, text
+from bibsync.identifiers import normalise_doi
 from bibsync.model import Person, Venue
 
 URL = "https://api.crossref.org/works"

@@ -25,20 +25,17 @@ from anyascii import anyascii
 
 from bibsync.enrich.candidate import Candidate, Politeness, Query, Service, ServiceError
 from bibsync.enrich.services.common import (
-    arxiv_id_from_doi,
-    arxiv_id_in_url,
     as_list,
     as_object,
     headers,
     is_preprint_venue,
     json_body,
-    normalise_arxiv_id,
-    normalise_doi,
     parse_year,
     person,
     strip_markup,
     text,
 )
+from bibsync.identifiers import arxiv_id_from_doi, arxiv_id_in_url, normalise_arxiv_id, normalise_doi
 from bibsync.model import Venue
 
 URL = "https://dblp.org/search/publ/api"

@@ -29,12 +29,11 @@ from bibsync.enrich.services.common import (
     headers,
     is_preprint_venue,
     json_body,
-    normalise_arxiv_id,
-    normalise_doi,
     parse_year,
     person,
     text,
 )
+from bibsync.identifiers import normalise_arxiv_id, normalise_doi
 from bibsync.model import Venue
 
 BASE = "https://api.semanticscholar.org/graph/v1/paper"
